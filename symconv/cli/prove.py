@@ -1,0 +1,48 @@
+"""``symconv prove [NAME] [layer options]``: prove theorems and print a table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..theorems import DEFAULT_SPECS, get_theorem, prove, theorems
+from .options import add_spec_options, spec_from_options
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("prove", help="prove theorems exactly (all, on the default layers)",
+                       description="Prove every theorem on a default set of layers, or one "
+                                   "theorem on the layer the options describe.")
+    p.add_argument("name", nargs="?", help="one of: " + ", ".join(theorems()))
+    p.add_argument("--backend", choices=["ring", "sympy"], default="ring",
+                   help="carrier for the symbolic execution (default ring: exact and fast)")
+    add_spec_options(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.name is None:
+        names, specs = theorems(), list(DEFAULT_SPECS)
+    else:
+        names, specs = [get_theorem(args.name).name], [("command line", spec_from_options(args))]
+    width = max(len(n) for n in names)
+    cfg = max(len(f"{label}: {spec.describe()}") for label, spec in specs)
+    header = f"{'theorem':<{width}}  {'configuration':<{cfg}}  {'products':>8}  {'time':>8}  result"
+    print(header)
+    print("-" * len(header))
+    failures, total_time = [], 0.0
+    for name in names:
+        for label, spec in specs:
+            proof = prove(name, spec, backend=args.backend)
+            total_time += proof.elapsed
+            result = "proved" if proof else "DISPROVED"
+            print(f"{name:<{width}}  {label + ': ' + spec.describe():<{cfg}}  "
+                  f"{proof.products:>8}  {proof.elapsed * 1000:>6.1f}ms  {result}", flush=True)
+            if not proof:
+                failures.append(proof)
+    count = len(names) * len(specs)
+    print(f"\n{count - len(failures)} of {count} proofs hold ({total_time:.2f} s of proving); "
+          "each is an exact comparison of canonical polynomial forms.")
+    for proof in failures:
+        print("\n" + str(proof), file=sys.stdout)
+    return 1 if failures else 0
