@@ -21,7 +21,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
-from typing import Any, Union
+from typing import Any
 
 import sympy
 
@@ -30,7 +30,7 @@ from .errors import NotExactError
 __all__ = ["Polynomial", "Monomial", "canonical", "format_monomial"]
 
 Monomial = tuple[str, ...]
-Coefficient = Union[int, Fraction]  # noqa: UP007 (a runtime alias must work on Python 3.10)
+Coefficient = int | Fraction
 
 
 def _exact_scalar(value: Any) -> Coefficient | None:
