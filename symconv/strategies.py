@@ -27,7 +27,7 @@ def _specs(draw: st.DrawFn, ranks: Sequence[int], max_size: int, max_kernel: int
     rank = draw(st.sampled_from(tuple(ranks)))
     kernel = tuple(draw(st.integers(1, max_kernel)) for _ in range(rank))
     dilation = tuple(draw(st.integers(1, max_dilation)) for _ in range(rank))
-    groups = draw(st.integers(1, max_groups))
+    groups = draw(st.integers(1, max(1, min(max_groups, max_channels))))
     in_channels = groups * draw(st.integers(1, max(1, max_channels // groups)))
     out_channels = groups * draw(st.integers(1, max(1, max_channels // groups)))
     mode = draw(st.sampled_from(tuple(padding_modes)))

@@ -88,7 +88,12 @@ def values_of(base: str, array: Any) -> dict[str, Any]:
     {'w_{0,0}': 1, 'w_{0,1}': 2}
     """
     array = np.asarray(array)
-    return {variable_name(base, idx): array[idx].item() for idx in np.ndindex(*array.shape)}
+    return {variable_name(base, idx): _python_scalar(array[idx])
+            for idx in np.ndindex(*array.shape)}
+
+
+def _python_scalar(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def substitute(array: np.ndarray, values: Mapping[str, Any]) -> np.ndarray:

@@ -1,0 +1,54 @@
+"""Readable transcripts of a theorem proved on many configurations (what ``proofs/`` prints).
+
+>>> report = transcript("flip-is-involution")
+>>> bool(report), report.count
+(True, 11)
+>>> print(str(report).splitlines()[0])
+Theorem flip-is-involution: flip(flip(w)) = w
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .engine import Proof
+from .spec import ConvSpec
+from .theorems import DEFAULT_SPECS, get_theorem, prove
+
+__all__ = ["Transcript", "transcript"]
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """A theorem, its conditions, and one proof per configuration; truthy when all hold."""
+
+    name: str
+    statement: str
+    conditions: str
+    proofs: tuple[tuple[str, ConvSpec, Proof], ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.proofs)
+
+    def __bool__(self) -> bool:
+        return all(p for _, _, p in self.proofs)
+
+    def __str__(self) -> str:
+        lines = [f"Theorem {self.name}: {self.statement}", f"Holds for: {self.conditions}", ""]
+        for label, _, proof in self.proofs:
+            lines.append(f"[{label}]")
+            lines.append(str(proof))
+            lines.append(f"  ({proof.products} products, {proof.elapsed * 1000:.1f} ms)")
+        held = sum(1 for _, _, p in self.proofs if p)
+        lines += ["", f"{held} of {self.count} configurations proved exactly."
+                  + ("" if self else " THE THEOREM FAILED.")]
+        return "\n".join(lines)
+
+
+def transcript(name: str, specs: Iterable[tuple[str, ConvSpec]] = DEFAULT_SPECS) -> Transcript:
+    """Prove theorem ``name`` on every configuration in ``specs``."""
+    thm = get_theorem(name)
+    proofs = tuple((label, spec, prove(thm, spec)) for label, spec in specs)
+    return Transcript(thm.name, thm.statement, thm.conditions, proofs)
