@@ -60,8 +60,19 @@ class Polynomial:
     __slots__ = ("terms",)
     __array_priority__ = 1  # let numpy hand mixed operations to us
 
-    def __init__(self, terms: Mapping[Monomial, Coefficient] | None = None) -> None:
-        self.terms: dict[Monomial, Coefficient] = dict(terms) if terms else {}
+    def __init__(self, terms: Mapping[Monomial, Any] | None = None) -> None:
+        normal: dict[Monomial, Coefficient] = {}
+        for monomial, coefficient in (terms or {}).items():
+            c = _exact_scalar(coefficient)
+            if c is None:
+                raise NotExactError(f"terms: expected exact coefficients, got {coefficient!r}")
+            m = tuple(sorted(monomial))
+            v = normal.get(m, 0) + c
+            if v:
+                normal[m] = v
+            else:
+                normal.pop(m, None)
+        self.terms: dict[Monomial, Coefficient] = normal
 
     @classmethod
     def variable(cls, name: str) -> Polynomial:

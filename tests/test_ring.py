@@ -87,3 +87,10 @@ def test_repr_is_readable():
     a, b = Polynomial.variable("a"), Polynomial.variable("b")
     assert repr(2 * a * b - b + 3) == "2·a·b - b + 3"
     assert repr(Polynomial()) == "0"
+
+
+def test_constructor_normalises_terms():
+    assert Polynomial({("b", "a"): 1, ("a", "b"): 1, ("c",): 0}).terms == {("a", "b"): 2}
+    assert Polynomial({("a",): 0, ("z",): 0}) == 0 and not Polynomial({("a",): 0})
+    with pytest.raises(NotExactError, match=r"^terms: expected exact coefficients"):
+        Polynomial({("a",): "one"})
