@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from .engine import Proof
 from .spec import ConvSpec
+from .tensors import symbolic_input, symbolic_weight
 from .theorems import DEFAULT_SPECS, get_theorem, prove
 
 __all__ = ["Transcript", "transcript"]
@@ -27,6 +28,8 @@ class Transcript:
     statement: str
     conditions: str
     proofs: tuple[tuple[str, ConvSpec, Proof], ...]
+    #: the first entry of each side on the first configuration, as sympy prints it
+    sample: tuple[tuple[str, str], tuple[str, str]] | None = None
 
     @property
     def count(self) -> int:
@@ -37,6 +40,10 @@ class Transcript:
 
     def __str__(self) -> str:
         lines = [f"Theorem {self.name}: {self.statement}", f"Holds for: {self.conditions}", ""]
+        if self.sample is not None:
+            (ll, le), (rl, re) = self.sample
+            lines += [f"First entry on {self.proofs[0][0]}:", f"  {ll} = {le}",
+                      f"  {rl} = {re}", ""]
         for label, _, proof in self.proofs:
             lines.append(f"[{label}]")
             lines.append(str(proof))
@@ -51,4 +58,10 @@ def transcript(name: str, specs: Iterable[tuple[str, ConvSpec]] = DEFAULT_SPECS)
     """Prove theorem ``name`` on every configuration in ``specs``."""
     thm = get_theorem(name)
     proofs = tuple((label, spec, prove(thm, spec)) for label, spec in specs)
-    return Transcript(thm.name, thm.statement, thm.conditions, proofs)
+    sample = None
+    if proofs:
+        spec = proofs[0][1]
+        x, w = symbolic_input(spec), symbolic_weight(spec)
+        left, right = thm.left(x, w, spec).reshape(-1), thm.right(x, w, spec).reshape(-1)
+        sample = ((thm.left_label, str(left[0])), (thm.right_label, str(right[0])))
+    return Transcript(thm.name, thm.statement, thm.conditions, proofs, sample)
