@@ -58,7 +58,6 @@ class Polynomial:
     """A polynomial with exact rational coefficients over named variables."""
 
     __slots__ = ("terms",)
-    __array_priority__ = 1  # let numpy hand mixed operations to us
 
     def __init__(self, terms: Mapping[Monomial, Any] | None = None) -> None:
         normal: dict[Monomial, Coefficient] = {}
