@@ -2,32 +2,51 @@
 an im2col matrix multiply, and that true convolution is correlation with a flipped kernel.
 
 Contents: :class:`ConvSpec` (the layer and its shapes), symbolic tensors, the formulations,
-the identity engine (:func:`prove_equal`), the theorem registry (:func:`prove`).
+the identity engine (:func:`prove_equal`), the theorem registry (:func:`prove`), proofs for
+every size (:func:`prove_general`), LaTeX derivations (:func:`derive`), checks of anyone's
+convolution code (:func:`verify`), fast numeric paths (:mod:`symconv.numeric`) and other
+libraries' conventions (:func:`translate`).
 """
 
+from . import numeric
+from .conventions import PADDING_NAMES, Translation, translate
 from .engine import Counterexample, Proof, prove_equal
 from .errors import NotExactError, SpecError, SymconvError
 from .example import worked_example
 from .forms import (
-                    Im2colLayout,
-                    convolve,
-                    correlate,
-                    elementwise_sum,
-                    flattened_dot,
-                    flip,
-                    im2col,
-                    im2col_matmul,
-                    patches,
+    Im2colLayout,
+    convolve,
+    correlate,
+    elementwise_sum,
+    flattened_dot,
+    flip,
+    im2col,
+    im2col_matmul,
+    patches,
 )
+from .general import GeneralProof, prove_general
+from .latex import Derivation, DerivationError, Names, Step, UnsafeNameError, derive
 from .ring import Polynomial
 from .spec import ConvSpec, PaddingMode, output_length
 from .tensors import Backend, substitute, symbolic_input, symbolic_weight
 from .theorems import DEFAULT_SPECS, Theorem, get_theorem, prove, theorems
+from .verification import Mistake, MistakeKind, Verdict, verify
 
 __all__ = [
-    "DEFAULT_SPECS", "Backend", "ConvSpec", "Counterexample", "Im2colLayout", "NotExactError",
-    "PaddingMode", "Polynomial", "Proof", "SpecError", "SymconvError", "Theorem", "convolve",
-    "correlate", "elementwise_sum", "flattened_dot", "flip", "get_theorem", "im2col",
-    "im2col_matmul", "output_length", "patches", "prove", "prove_equal", "substitute",
-    "symbolic_input", "symbolic_weight", "theorems", "worked_example",
+    # layer description and errors
+    "ConvSpec", "PaddingMode", "output_length", "SymconvError", "SpecError", "NotExactError",
+    # symbolic tensors and the exact carrier
+    "Backend", "Polynomial", "symbolic_input", "symbolic_weight", "substitute",
+    # formulations
+    "Im2colLayout", "correlate", "convolve", "elementwise_sum", "flattened_dot", "flip", "im2col",
+    "im2col_matmul", "patches",
+    # proofs: engine, theorems on instances, theorems for every size
+    "Counterexample", "Proof", "prove_equal", "DEFAULT_SPECS", "Theorem", "get_theorem", "prove",
+    "theorems", "GeneralProof", "prove_general", "worked_example",
+    # derivations (LaTeX)
+    "Derivation", "DerivationError", "Names", "Step", "UnsafeNameError", "derive",
+    # checking other people's code
+    "Mistake", "MistakeKind", "Verdict", "verify",
+    # numbers and other libraries' conventions
+    "numeric", "PADDING_NAMES", "Translation", "translate",
 ]

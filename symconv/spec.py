@@ -260,6 +260,37 @@ class ConvSpec:
             n *= k
         return n
 
+    def transposed_input_size(self, output_padding: Any = None) -> tuple[int, ...]:
+        """Spatial size the transposed convolution of this layer produces from its output.
+
+        PyTorch's ``conv_transposeNd`` with this stride, padding, dilation and
+        ``output_padding``: ``(o - 1)*s - p_left - p_right + d*(k - 1) + 1 + output_padding``
+        per axis, ``o`` from :attr:`output_size`.  ``output_padding=None`` takes, per axis, the
+        remainder the floor in :attr:`output_size` dropped, which gives back :attr:`input_size`
+        (the transposed convolution is then the adjoint of this one).  As in PyTorch, each
+        ``output_padding`` must be smaller than the stride or the dilation of its axis.
+
+        >>> spec = ConvSpec((8,), (3,), stride=2, padding=1)
+        >>> spec.output_size, spec.transposed_input_size(), spec.transposed_input_size(0)
+        ((4,), (8,), (7,))
+        """
+        fix = "give output_padding smaller than stride or dilation, or None to recover input_size"
+        if output_padding is None:
+            return self.input_size
+        extra = _per_axis("output_padding", output_padding, self.rank, 0, fix)
+        sizes = []
+        for axis, (o, k, s, d, (pl, pr), e) in enumerate(zip(
+                self.output_size, self.kernel_size, self.stride, self.dilation, self.pads, extra)):
+            if e >= max(s, d):
+                raise _fail("output_padding", f"a value smaller than stride ({s}) or dilation "
+                            f"({d}) on axis {axis}", output_padding, fix)
+            size = (o - 1) * s - pl - pr + d * (k - 1) + 1 + e
+            if size < 1:
+                raise _fail("output_padding", f"a value giving a positive size on axis {axis} "
+                            f"(size would be {size})", output_padding, fix)
+            sizes.append(size)
+        return tuple(sizes)
+
     def replace(self, **changes: Any) -> ConvSpec:
         """A copy with some fields changed, validated again.
 

@@ -15,8 +15,8 @@ def padded_value(x, n, c, pos, pads):
     return 0
 
 
-def correlate_loops(x, w, spec):
-    """y[n,f,o] = sum_{c,u} w[f,c,u] * xpad[n, g*Cg + c, o*s + u*d] (zeros padding)."""
+def _loops(x, w, spec, tap_offset, pads):
+    """y[n,f,o] = sum_{c,u} w[f,c,u] * xpad[n, g*Cg + c, o*s + d*tap_offset(u, k)]."""
     y = np.zeros(spec.output_shape, dtype=object)
     cg, fg = spec.group_in_channels, spec.group_out_channels
     for n, f in itertools.product(range(spec.batch), range(spec.out_channels)):
@@ -25,26 +25,18 @@ def correlate_loops(x, w, spec):
             total = 0
             for c in range(cg):
                 for u in itertools.product(*map(range, spec.kernel_size)):
-                    pos = [oo * s + uu * d for oo, uu, s, d in zip(o, u, spec.stride,
-                                                                  spec.dilation)]
-                    total += w[(f, c, *u)] * padded_value(x, n, g * cg + c, pos, spec.pads)
+                    pos = [oo * s + d * tap_offset(uu, k) for oo, uu, s, d, k in zip(
+                        o, u, spec.stride, spec.dilation, spec.kernel_size)]
+                    total += w[(f, c, *u)] * padded_value(x, n, g * cg + c, pos, pads)
             y[(n, f, *o)] = total
     return y
+
+
+def correlate_loops(x, w, spec):
+    """Cross-correlation: the input index runs with the kernel index (zeros padding)."""
+    return _loops(x, w, spec, lambda u, k: u, spec.pads)
 
 
 def convolve_loops(x, w, spec):
-    """y[n,f,o] = sum_{c,u} w[f,c,u] * xpad[n, g*Cg + c, o*s + d*(k-1-u)], convolution pads."""
-    y = np.zeros(spec.output_shape, dtype=object)
-    cg, fg = spec.group_in_channels, spec.group_out_channels
-    for n, f in itertools.product(range(spec.batch), range(spec.out_channels)):
-        g = f // fg
-        for o in itertools.product(*map(range, spec.output_size)):
-            total = 0
-            for c in range(cg):
-                for u in itertools.product(*map(range, spec.kernel_size)):
-                    pos = [oo * s + d * (k - 1 - uu) for oo, uu, s, d, k in zip(
-                        o, u, spec.stride, spec.dilation, spec.kernel_size)]
-                    total += w[(f, c, *u)] * padded_value(x, n, g * cg + c, pos,
-                                                          spec.convolution_pads)
-            y[(n, f, *o)] = total
-    return y
+    """True convolution: the input index runs against the kernel index, convolution pads."""
+    return _loops(x, w, spec, lambda u, k: k - 1 - u, spec.convolution_pads)

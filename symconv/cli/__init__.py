@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -16,7 +17,7 @@ from ..errors import SymconvError
 __all__ = ["main"]
 
 #: Subcommand modules in ``symconv.cli``, in the order ``symconv --help`` lists them.
-COMMANDS = ("prove", "example")
+COMMANDS = ("prove", "example", "verify", "derive", "convert")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("symconv: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `symconv prove | head`: the reader left, nothing to report
+        # point stdout at devnull so the interpreter's final flush does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def entry_point() -> None:

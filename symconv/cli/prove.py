@@ -16,11 +16,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("name", nargs="?", help="one of: " + ", ".join(theorems()))
     p.add_argument("--backend", choices=["ring", "sympy"], default="ring",
                    help="carrier for the symbolic execution (default ring: exact and fast)")
+    p.add_argument("--all-sizes", action="store_true",
+                   help="prove for every size (all sizes symbolic, ranks 1-3) by checked "
+                        "rewrite steps; with NAME print that proof (layer options are ignored)")
     add_spec_options(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.all_sizes:
+        from ..general.report import all_sizes_report
+
+        text, holds = all_sizes_report(args.name)
+        print(text)
+        return 0 if holds else 1
     if args.name is None:
         names, specs = theorems(), list(DEFAULT_SPECS)
     else:

@@ -1,0 +1,100 @@
+"""``symconv derive NAME [layer options] [--names I,K,S] --format FORMAT [-o FILE]``."""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import os
+import sys
+
+from ..errors import SymconvError
+from ..latex.derivation import Derivation
+from ..latex.names import Names
+from ..latex.recipes import derivations, derive
+from .options import add_spec_options, spec_from_options
+
+
+class Format(str, enum.Enum):
+    """What ``symconv derive`` writes."""
+
+    LATEX = "latex"  #: an align* environment
+    MATHJAX = "mathjax"  #: an aligned environment (MathJax, KaTeX, Jupyter)
+    MARKDOWN = "markdown"  #: a ```math block for GitHub
+    DOCUMENT = "document"  #: a complete article for pdflatex
+    PNG = "png"  #: the compiled page(s) as PNG (needs pdflatex and pdftoppm)
+    FIGURES_PNG = "figures-png"  #: the figures via matplotlib, no TeX needed
+    FIGURES_SVG = "figures-svg"  #: the figures via matplotlib, as SVG
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("derive", help="a proved derivation as LaTeX, Markdown or PNG",
+                       description="Write the derivation of a theorem (or the worked example) "
+                                   "for notes: every step is proved exactly as it is built.")
+    p.add_argument("name", help="one of: " + ", ".join(derivations()))
+    p.add_argument("--names", default="I,K,S", metavar="IN,KERNEL,OUT",
+                   help="printed names of input, kernel and output (default I,K,S; Greek names "
+                        "like alpha become letters)")
+    p.add_argument("--format", default="latex", metavar="FORMAT",
+                   help="one of: " + ", ".join(f.value for f in Format) + " (default latex)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write here (default stdout; required for png and figures)")
+    p.add_argument("--dpi", type=int, default=150, help="resolution of PNG output")
+    add_spec_options(p)
+    p.set_defaults(run=run)
+
+
+def _format(text: str) -> Format:
+    try:
+        return Format(text)
+    except ValueError:
+        raise SymconvError(f"--format: expected one of {', '.join(f.value for f in Format)}, "
+                           f"got {text!r}") from None
+
+
+def _write_png(derivation: Derivation, path: str, dpi: int) -> list[str]:
+    from ..latex.compile import pdf_to_png, pdflatex
+    pages = pdf_to_png(pdflatex(derivation.document()).pdf, dpi)
+    stem, ext = os.path.splitext(path)
+    paths = [path] + [f"{stem}-{k}{ext or '.png'}" for k in range(2, len(pages) + 1)]
+    for target, page in zip(paths, pages):
+        with open(target, "wb") as fh:
+            fh.write(page)
+    return paths
+
+
+def run(args: argparse.Namespace) -> int:
+    fmt = _format(args.format)
+    names = Names.parse(args.names)
+    if args.name not in derivations():
+        raise SymconvError(f"NAME: expected one of {', '.join(derivations())}, got "
+                           f"{args.name!r}")
+    spec = spec_from_options(args)
+    if fmt in (Format.PNG, Format.FIGURES_PNG, Format.FIGURES_SVG) and not args.output:
+        raise SymconvError(f"-o: --format {fmt.value} writes image files; give -o FILE")
+    derivation = derive(args.name, spec, names=names)
+    try:
+        return _emit(derivation, fmt, args)
+    except OSError as err:
+        raise SymconvError(f"-o: cannot write {args.output!r} ({err.strerror}); choose a "
+                           "writable path") from None
+
+
+def _emit(derivation: Derivation, fmt: Format, args: argparse.Namespace) -> int:
+    if fmt is Format.PNG:
+        paths = _write_png(derivation, args.output, args.dpi)
+    elif fmt in (Format.FIGURES_PNG, Format.FIGURES_SVG):
+        from ..latex.plots import save_figures
+        paths = save_figures(derivation, os.path.splitext(args.output)[0],
+                             fmt.value.split("-")[1])
+    else:
+        text = getattr(derivation, fmt.value)()
+        text = text if text.endswith("\n") else text + "\n"
+        if not args.output:
+            sys.stdout.write(text)
+            return 0
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        paths = [args.output]
+    for path in paths:
+        print(f"wrote {path}", file=sys.stderr)
+    return 0

@@ -1,0 +1,193 @@
+"""Instantiate index-level sums at a concrete ConvSpec, and search for counterexamples.
+
+:func:`evaluate` turns a :class:`~symconv.general.formulations.Formulation` into the tensor of
+exact polynomials it describes, reading ``w`` and ``xpad`` from the same symbolic tensors the
+instance engine uses (``xpad`` is :func:`symconv.forms.pad` of the symbolic input, so every
+padding mode works).  Comparing that tensor with a formulation in :mod:`symconv.forms` through
+:func:`symconv.engine.prove_equal` ties each description to the code it describes.
+
+>>> from symconv import ConvSpec, correlate, prove_equal, symbolic_input, symbolic_weight
+>>> from symconv.general.formulations import Sizes, definition
+>>> spec = ConvSpec((4, 5), (2, 3), stride=(1, 2), padding=1)
+>>> described = evaluate(definition(Sizes.make(2)), Sizes.make(2), spec)
+>>> x, w = symbolic_input(spec, backend="ring"), symbolic_weight(spec, backend="ring")
+>>> bool(prove_equal(described, correlate(x, w, spec)))
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy
+
+from ..engine import Proof, prove_equal
+from ..errors import SymconvError
+from ..forms import pad
+from ..spec import ConvSpec, Pads
+from ..tensors import Backend, symbolic_input, symbolic_weight
+from .formulations import Formulation, Padding, Sizes
+from .rules import unfold_all
+from .terms import Access
+
+__all__ = ["size_values", "evaluate", "GeneralCounterexample", "IllFormedError",
+           "search_counterexample", "small_specs"]
+
+_MODULES = [{"FloorDiv": lambda a, m: a // m, "Rem": lambda a, m: a % m}]
+
+
+def size_values(sz: Sizes, spec: ConvSpec, pads: Pads | None = None) -> dict[sympy.Symbol, int]:
+    """The value of every size symbol for ``spec`` (pads: ``spec.pads`` unless given)."""
+    if spec.rank != sz.rank:
+        raise SymconvError(f"spec: expected a rank-{sz.rank} ConvSpec, got rank {spec.rank}")
+    pads = spec.pads if pads is None else pads
+    values = {sz.N: spec.batch, sz.G: spec.groups, sz.Cg: spec.group_in_channels,
+              sz.Fg: spec.group_out_channels}
+    for axis in range(sz.rank):
+        values.update({sz.K[axis]: spec.kernel_size[axis],
+                       sz.out_sizes[axis]: spec.output_size[axis],
+                       sz.in_sizes[axis]: spec.input_size[axis], sz.s[axis]: spec.stride[axis],
+                       sz.d[axis]: spec.dilation[axis], sz.pl[axis]: pads[axis][0],
+                       sz.pr[axis]: pads[axis][1]})
+    return values
+
+
+def _compile(access: Access, variables: Sequence[sympy.Symbol],
+             values: dict[sympy.Symbol, int]) -> Any:
+    exprs = [e.xreplace({k: sympy.Integer(v) for k, v in values.items()})
+             for e in access.expressions()]
+    return sympy.lambdify(list(variables), exprs, modules=_MODULES)
+
+
+def _pairs(flat: Sequence[int]) -> Pads:
+    return tuple((int(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2))
+
+
+def _read(array: np.ndarray, name: str, index: Sequence[int]) -> Any:
+    if len(index) != array.ndim or any(not 0 <= i < n for i, n in zip(index, array.shape)):
+        raise IllFormedError(f"reads {name}[{', '.join(map(str, index))}] outside its shape "
+                             f"{array.shape}: the index-level description is ill-formed there")
+    return array[tuple(index)]
+
+
+def evaluate(form: Formulation, sz: Sizes, spec: ConvSpec, *, pads: Pads | None = None,
+             kind: str = "output") -> np.ndarray:
+    """The tensor the description denotes at ``spec``: shape ``spec.output_shape`` (or
+    ``spec.weight_shape`` with ``kind='weight'``), entries exact polynomials in ``x``, ``w``."""
+    values = size_values(sz, spec, pads)
+    term = form.term
+    steps = unfold_all(term, form.views)
+    term = steps[-1].term if steps else term
+    entry = sz.entry if kind == "output" else sz.weight_entry
+    variables = [v for v, _ in entry] + list(term.variables)
+    x = symbolic_input(spec, backend=Backend.RING)
+    w = symbolic_weight(spec, backend=Backend.RING)
+    padded: dict[Pads, np.ndarray] = {}
+    compiled = [(f.tensor, len(f.index), _compile(f, variables, values)) for f in term.factors]
+    ranges = [range(int(sympy.sympify(hi).xreplace(values)) + 1) for _, hi in term.bounds]
+    shape = spec.output_shape if kind == "output" else spec.weight_shape
+    out = np.empty(shape, dtype=object)
+    entry_ranges = [range(int(sympy.sympify(hi).xreplace(values)) + 1) for _, hi in entry]
+    for point in itertools.product(*entry_ranges):
+        total: Any = 0
+        for inner in itertools.product(*ranges):
+            product: Any = 1
+            for tensor, arity, fn in compiled:
+                numbers = [int(v) for v in fn(*point, *inner)]
+                index, params = numbers[:arity], numbers[arity:]
+                if tensor == "w":
+                    product = product * _read(w, "w", index)
+                elif tensor == "xpad":
+                    key = _pairs(params)
+                    if key not in padded:
+                        padded[key] = pad(x, spec, key)
+                    product = product * _read(padded[key], "xpad", index)
+                else:
+                    raise SymconvError(f"description: unknown base tensor {tensor!r}")
+            total = total + product
+        if kind == "output":
+            n, g, j, *o = point
+            out[(n, g * spec.group_out_channels + j, *o)] = total
+        else:
+            out[tuple(point)] = total
+    return out
+
+
+def small_specs(rank: int, padding: Padding = Padding.EXPLICIT, count: int = 40,
+                seed: int = 0) -> Iterable[ConvSpec]:
+    """Small valid ConvSpecs of one rank (non-square first), deterministic, for searches."""
+    rng = random.Random(seed)
+    for attempt in range(count):
+        kernel = tuple(rng.randint(1, 3) for _ in range(rank))
+        if attempt < count // 2 and rank > 1 and len(set(kernel)) == 1:
+            kernel = (kernel[0] % 3 + 1, *kernel[1:])
+        dilation = tuple(rng.randint(1, 2) for _ in range(rank))
+        groups = rng.randint(1, 2)
+        same = padding is not Padding.EXPLICIT
+        stride = (1,) * rank if same else tuple(rng.randint(1, 2) for _ in range(rank))
+        pads = tuple((rng.randint(0, 2), rng.randint(0, 2)) for _ in range(rank))
+        spec_pads = ConvSpec((9,) * rank, kernel, dilation=dilation, padding="same").pads \
+            if same else pads
+        size = tuple(max(1, d * (k - 1) + 1 - pl - pr) + rng.randint(0, 3)
+                     for k, d, (pl, pr) in zip(kernel, dilation, spec_pads))
+        yield ConvSpec(size, kernel, in_channels=groups * rng.randint(1, 2),
+                       out_channels=groups * rng.randint(1, 2), batch=rng.randint(1, 2),
+                       stride=stride, padding="same" if same else pads, dilation=dilation,
+                       groups=groups)
+
+
+class IllFormedError(SymconvError):
+    """A description reads a tensor outside its shape at some concrete size."""
+
+
+@dataclass(frozen=True)
+class GeneralCounterexample:
+    """A concrete layer on which the two descriptions differ, and the instance comparison.
+
+    ``proof`` is the DISPROVED instance comparison; when one side is not even defined at
+    ``spec`` (it reads outside a tensor), ``proof`` is None and ``problem`` says where.
+    """
+
+    spec: ConvSpec
+    proof: Proof | None
+    problem: str = ""
+
+    def __str__(self) -> str:
+        where = f"at {self.spec.describe()} (batch {self.spec.batch}): "
+        if self.proof is None:
+            return where + self.problem
+        return where + str(self.proof.counterexample).replace("\n", "\n  ")
+
+
+def search_counterexample(left: Formulation, right: Formulation, sz: Sizes, *,
+                          kind: str = "output", specs: Iterable[ConvSpec] | None = None,
+                          pads: str = "pads") -> GeneralCounterexample | None:
+    """The first small layer where ``left`` and ``right`` denote different tensors, or None.
+
+    Layers where a side reads outside a tensor are remembered and returned only when no layer
+    shows differing products.  ``pads='convolution'`` reads the pad symbols from
+    ``spec.convolution_pads``.
+    """
+    padding = left.padding if left.padding is not Padding.EXPLICIT else right.padding
+    ill_formed = None
+    for spec in specs if specs is not None else small_specs(sz.rank, padding):
+        chosen = spec.convolution_pads if pads == "convolution" else spec.pads
+        try:
+            a = evaluate(left, sz, spec, pads=chosen, kind=kind)
+        except IllFormedError as err:
+            ill_formed = ill_formed or GeneralCounterexample(spec, None, f"the left side {err}")
+            continue
+        try:
+            b = evaluate(right, sz, spec, pads=chosen, kind=kind)
+        except IllFormedError as err:
+            ill_formed = ill_formed or GeneralCounterexample(spec, None, f"the right side {err}")
+            continue
+        proof = prove_equal(a, b, f"{left.label} = {right.label} on {spec.describe()}")
+        if not proof:
+            return GeneralCounterexample(spec, proof)
+    return ill_formed

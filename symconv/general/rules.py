@@ -1,0 +1,275 @@
+"""Rewrite rules on index-level sums; each checks its side conditions or raises RuleError.
+
+Every rule returns a :class:`Rewrite`: the new term, the rule's name, the local fact it used
+and the side conditions it checked.  Soundness rests on these facts only:
+
+* ``unfold``: a view's definition (pure substitution of its index map);
+* ``split``: ``l = a_1·R_2···R_m + ... + a_m`` is a bijection from the box
+  ``[0,R_1) × ... × [0,R_m)`` onto ``[0, R_1···R_m)`` (checked: the bound of ``l`` plus one expands
+  to exactly that product, and every radix is provably ``>= 1``);
+* ``reverse``: ``u ↦ hi - u`` maps ``[0, hi]`` onto itself (a claimed image is checked against it);
+* ``floor_mod``: if ``a = q·m + r`` with ``q`` an integer polynomial and ``0 <= r <= m-1``
+  (checked by :mod:`.bounds`), then ``⌊a/m⌋ = q`` and ``a mod m = r``;
+* ``close``: two sums are equal when a renaming of summation variables with equal bounds
+  (finite sums over a box commute) makes the multisets of factors equal after ``sympy.expand``.
+
+>>> import sympy
+>>> from symconv.general.terms import Access, Sum, FloorDiv, Rem
+>>> l, a, b = sympy.symbols("l a b", integer=True, nonnegative=True)
+>>> A, B = sympy.symbols("A B", integer=True, positive=True)
+>>> t = Sum(((l, A * B - 1),), (Access("x", (FloorDiv(l, B), Rem(l, B))),))
+>>> step = split(t, l, (A, B), (a, b))
+>>> print(step.term)
+Σ_{a<A, b<B} x[⌊(B*a + b)/B⌋, (B*a + b) mod B]
+>>> floor_mod(FloorDiv(B * a + b, B), dict(step.term.bounds))[0]
+a
+>>> split(t, l, (A, A), (a, b))
+Traceback (most recent call last):
+...
+symconv.general.rules.RuleError: split: l runs over [0, A*B - 1] but radices (A, A) cover ...
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+
+from ..errors import SymconvError
+from .bounds import BoundError, affine_range, provably_nonnegative
+from .terms import Access, FloorDiv, Rem, Sum, View, floor_atoms, render
+
+__all__ = ["RuleError", "Rewrite", "unfold", "unfold_all", "split", "reverse", "floor_mod",
+           "simplify_floor_mod", "close"]
+
+
+class RuleError(SymconvError):
+    """A rule's side condition does not hold (or could not be proved): the rule refuses."""
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """One checked step: the term after it, the rule, the fact used, the conditions checked."""
+
+    term: Sum
+    rule: str
+    fact: str = ""
+    conditions: tuple[str, ...] = ()
+
+
+def _fresh(term: Sum, names: Sequence[sympy.Symbol], taken: set[sympy.Symbol]) -> None:
+    used = set(term.variables) | taken
+    for f in term.factors:
+        for e in f.expressions():
+            used |= e.free_symbols
+    clash = [str(n) for n in names if n in used]
+    if clash or len(set(names)) != len(names):
+        raise RuleError(f"variables: new summation variables {clash or list(map(str, names))} "
+                        "must be distinct and fresh; pick other names")
+
+
+def unfold(term: Sum, view: View) -> Rewrite:
+    """Replace every access to ``view.name`` by the view's definition."""
+    if not any(f.tensor == view.name for f in term.factors):
+        raise RuleError(f"unfold: no access to {view.name} in {term}")
+    factors = tuple(view.apply(f.index) if f.tensor == view.name else f for f in term.factors)
+    return Rewrite(Sum(term.bounds, factors), f"definition of {view.name}", str(view),
+                   (view.meaning,))
+
+
+def unfold_all(term: Sum, views: Mapping[str, View]) -> list[Rewrite]:
+    """Unfold views until only base tensors remain, one rewrite per view unfolded."""
+    steps: list[Rewrite] = []
+    for _ in range(50):
+        pending = [f.tensor for f in term.factors if f.tensor in views]
+        if not pending:
+            return steps
+        steps.append(unfold(term, views[pending[0]]))
+        term = steps[-1].term
+    raise RuleError("unfold: views refer to each other in a cycle")
+
+
+def split(term: Sum, var: sympy.Symbol, radices: Sequence[Any],
+          digits: Sequence[sympy.Symbol]) -> Rewrite:
+    """Re-index ``var`` by its mixed-radix digits (most significant first)."""
+    radices = tuple(sympy.sympify(r) for r in radices)
+    if len(radices) != len(digits) or not radices:
+        raise RuleError(f"split: expected one digit variable per radix, got {len(digits)} "
+                        f"for {len(radices)}")
+    hi = term.bound(var)
+    total = sympy.Mul(*radices)
+    if sympy.expand(hi + 1 - total) != 0:
+        shown = ", ".join(map(render, radices))
+        raise RuleError(f"split: {var} runs over [0, {render(hi)}] but radices ({shown}) cover "
+                        f"[0, {render(sympy.expand(total - 1))}]; the product of the radices "
+                        "must be the number of terms")
+    for r in radices:
+        if not provably_nonnegative(r - 1):
+            raise RuleError(f"split: radix {render(r)} is not provably >= 1")
+    _fresh(term, digits, set())
+    weights = [sympy.Mul(*radices[i + 1:]) for i in range(len(radices))]
+    image = sympy.Add(*(d * w for d, w in zip(digits, weights)))
+    bounds = []
+    for v, b in term.bounds:
+        bounds += [(d, r - 1) for d, r in zip(digits, radices)] if v == var else [(v, b)]
+    new = Sum(tuple(bounds), tuple(f.xreplace({var: image}) for f in term.factors))
+    box = " × ".join(f"[0,{render(r)})" for r in radices)
+    cond = (f"{render(hi)} + 1 = {' * '.join(map(render, radices))} (sympy.expand), so "
+            f"{var} = {render(image)} is a bijection {box} → [0,{render(total)})")
+    return Rewrite(new, "split index into mixed-radix digits", f"{var} = {render(image)}",
+                   (cond,))
+
+
+def reverse(term: Sum, var: sympy.Symbol, image: Any = None) -> Rewrite:
+    """Re-index ``var ↦ hi - var`` over ``[0, hi]``; a claimed ``image`` must be exactly that."""
+    hi = term.bound(var)
+    expected = hi - var
+    if image is not None and sympy.expand(sympy.sympify(image) - expected) != 0:
+        raise RuleError(f"reverse: {var} ↦ {render(image)} does not map [0, {render(hi)}] onto "
+                        f"itself; the reversal is {var} ↦ {render(expected)}")
+    new = term.map_factors({var: expected})
+    return Rewrite(new, "reverse a summation index", f"{var} ↦ {render(expected)}",
+                   (f"{var} ↦ {render(expected)} is a bijection of [0, {render(hi)}] "
+                    "(an involution)",))
+
+
+def _positive_monomial(m: sympy.Expr) -> bool:
+    coeff, rest = sympy.expand(m).as_coeff_Mul()
+    if not (coeff.is_Integer and coeff > 0):
+        return False
+    for base, power in rest.as_powers_dict().items():
+        if base != 1 and not (base.is_Symbol and power.is_Integer and power > 0):
+            return False
+    return provably_nonnegative(m - 1)
+
+
+def _integer_quotient(term: sympy.Expr, m: sympy.Expr) -> sympy.Expr | None:
+    """``term / m`` when it is a monomial with an integer coefficient, else None."""
+    t = sympy.expand(term / m)
+    coeff, rest = t.as_coeff_Mul()
+    if not coeff.is_Integer:
+        return None
+    for base, power in rest.as_powers_dict().items():
+        if base == 1:
+            continue
+        if not (power.is_Integer and power > 0 and base.is_integer):
+            return None
+    return t
+
+
+def floor_mod(atom: sympy.Expr, box: Mapping[sympy.Symbol, Any]) -> tuple[
+        sympy.Expr, str, tuple[str, ...]]:
+    """Evaluate ``⌊a/m⌋`` or ``a mod m`` by writing ``a = q·m + r`` with ``0 <= r <= m-1``.
+
+    Returns ``(value, fact, conditions)``; raises RuleError when the remainder bound is not
+    provable from the box (variable ``v`` in ``[0, box[v]]``) and the size symbols.
+    """
+    if not isinstance(atom, (FloorDiv, Rem)):
+        raise RuleError(f"floor_mod: expected ⌊a/m⌋ or a mod m, got {render(atom)}")
+    a, m = (sympy.expand(x) for x in atom.args)
+    if floor_atoms(a) or floor_atoms(m):
+        raise RuleError(f"floor_mod: simplify the inner floor/mod of {render(atom)} first")
+    if not _positive_monomial(m):
+        raise RuleError(f"floor_mod: the divisor {render(m)} is not a product of positive size "
+                        "symbols")
+    q = r = sympy.Integer(0)
+    for t in sympy.Add.make_args(a):
+        part = _integer_quotient(t, m)
+        if part is None:
+            r += t
+        else:
+            q += part
+    if sympy.expand(a - q * m - r) != 0:  # pragma: no cover - guards the decomposition
+        raise RuleError(f"floor_mod: decomposition of {render(a)} failed")
+    try:
+        lo, hi = affine_range(r, box)
+    except BoundError as err:
+        raise RuleError(f"floor_mod: cannot bound the remainder {render(r)} of {render(atom)}: "
+                        f"{err}") from None
+    if not (provably_nonnegative(lo) and provably_nonnegative(m - 1 - hi)):
+        raise RuleError(f"floor_mod: cannot prove 0 <= {render(r)} <= {render(m)} - 1 for "
+                        f"{render(atom)} (the remainder ranges over [{render(lo)}, "
+                        f"{render(hi)}])")
+    value = q if isinstance(atom, FloorDiv) else r
+    used = sorted((v for v in box if v in r.free_symbols), key=str)
+    ranges = ", ".join(f"{v} <= {render(box[v])}" for v in used) or "constants"
+    cond = (f"{render(a)} = ({render(q)})*{_wrap(m)} + {_wrap(r)} with 0 <= {render(r)} <= "
+            f"{render(sympy.expand(m - 1))} (from {ranges})")
+    return value, f"{render(atom)} = {render(value)}", (cond,)
+
+
+def _wrap(e: sympy.Expr) -> str:
+    return f"({render(e)})" if e.is_Add or e.is_Mul else render(e)
+
+
+def simplify_floor_mod(term: Sum, free: Mapping[sympy.Symbol, Any]) -> tuple[
+        list[Rewrite], list[str]]:
+    """Apply :func:`floor_mod` to every innermost atom until none applies.
+
+    Returns the rewrites (one per atom) and the refusals (atoms left as they are, with reasons).
+    """
+    box = {**dict(free), **dict(term.bounds)}
+    steps: list[Rewrite] = []
+    refused: dict[str, str] = {}
+    while True:
+        inner = [a for a in term.atoms() if not any(floor_atoms(x) for x in a.args)]
+        progressed = False
+        for atom in sorted(inner, key=render):
+            try:
+                value, fact, conditions = floor_mod(atom, box)
+            except RuleError as err:
+                refused[render(atom)] = str(err)
+                continue
+            term = term.map_factors({atom: value})
+            steps.append(Rewrite(term, "floor/mod of a mixed-radix expression", fact,
+                                 conditions))
+            progressed = True
+            break
+        if not progressed:
+            left = {render(a) for a in term.atoms()}
+            return steps, [reason for key, reason in refused.items() if key in left]
+
+
+def _key(access: Access) -> tuple[str, tuple[str, ...]]:
+    e = access.expanded()
+    return e.tensor, tuple(sympy.srepr(x) for x in e.expressions())
+
+
+def close(left: Sum, right: Sum) -> Rewrite:
+    """Check ``left == right``: same box up to renaming, same factors after expand."""
+    if len(left.bounds) != len(right.bounds):
+        raise RuleError(f"close: the sums run over {len(left.bounds)} and {len(right.bounds)} "
+                        "variables; no renaming matches them")
+    lb, rb = left.bounds, right.bounds
+    target = sorted(_key(f) for f in left.factors)
+    best = None
+    for perm in itertools.permutations(range(len(rb))):
+        if any(sympy.expand(lb[i][1] - rb[p][1]) != 0 for i, p in enumerate(perm)):
+            continue
+        renaming = {rb[p][0]: lb[i][0] for i, p in enumerate(perm)}
+        renamed = right.map_factors(renaming)
+        if sorted(_key(f) for f in renamed.factors) == target:
+            conditions = []
+            if any(k != v for k, v in renaming.items()):
+                conditions.append("rename summation variables " + ", ".join(
+                    f"{k} → {v}" for k, v in renaming.items() if k != v))
+            if list(perm) != sorted(perm):
+                conditions.append("swap finite sums: the box has independent bounds, so the "
+                                  "order of summation is immaterial")
+            conditions.append("the bounds agree and every factor agrees after sympy.expand")
+            return Rewrite(left, "closing check", "left normal form = right normal form",
+                           tuple(conditions))
+        best = best or renamed
+    if best is None:
+        raise RuleError("close: no matching of the summation variables has equal bounds: "
+                        f"{', '.join(f'{v}<={render(h)}' for v, h in lb)} vs "
+                        f"{', '.join(f'{v}<={render(h)}' for v, h in rb)}")
+    lk = {_key(f): f for f in left.factors}
+    rk = {_key(f): f for f in best.factors}
+    only_l = [str(f.expanded()) for k, f in lk.items() if k not in rk]
+    only_r = [str(f.expanded()) for k, f in rk.items() if k not in lk]
+    raise RuleError("close: the factors differ: left has " + ", ".join(only_l or ["-"]) +
+                    "; right has " + ", ".join(only_r or ["-"]))

@@ -1,0 +1,192 @@
+"""The LaTeX printer of symconv derivations, and the one builder for LaTeX environments.
+
+:class:`ConvLatexPrinter` is a ``sympy.printing.latex.LatexPrinter`` that keeps sums in their
+written order (``order='none'``), prints each product as ``\\left(a \\cdot b\\right)``, nested
+sums as one Σ per index, tensor keys (``#in``) as the user's names, and wide matrices as
+``array`` truncated with ``\\cdots``.
+
+>>> import sympy
+>>> from symconv.latex.display import Times, tensor
+>>> u, v = sympy.symbols("u v", integer=True)
+>>> K, I = tensor("#w"), tensor("#in")
+>>> p = ConvLatexPrinter({"#w": "K", "#in": "I"})
+>>> p.doprint(sympy.Sum(Times(K[u, v], I[u, v]), (u, 0, 2), (v, 0, 2)))
+'\\\\sum_{u=0}^{2} \\\\sum_{v=0}^{2} \\\\left(K_{u,v} \\\\cdot I_{u,v}\\\\right)'
+>>> p.doprint(sympy.Add(Times(sympy.Integer(1), sympy.Integer(1)),
+...                     Times(sympy.Integer(1), sympy.Integer(0)), evaluate=False))
+'\\\\left(1 \\\\cdot 1\\\\right) + \\\\left(1 \\\\cdot 0\\\\right)'
+>>> print(environment("align*", ["a &= b", "&= c"]))
+\\begin{align*}
+  a &= b \\\\
+  &= c
+\\end{align*}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sympy
+from sympy.printing.latex import LatexPrinter
+
+from .display import Dot, Entry, EntrySum, FloorDiv, Hadamard, MatProd, Rows, Times, Vec
+
+__all__ = ["ConvLatexPrinter", "environment", "MAX_COLUMNS"]
+
+#: Matrices wider (or taller) than this are truncated with ``\cdots`` (``\vdots``).
+MAX_COLUMNS = 10
+_HEAD, _TAIL = 6, 2  # entries kept before and after the ellipsis
+
+
+def environment(name: str, lines: Sequence[str], argument: str = "",
+                separator: str = " \\\\") -> str:
+    """``\\begin{name}argument``, the lines joined by ``separator`` (default ``\\\\``), then
+    ``\\end{name}``: the only environment builder.
+
+    >>> environment("aligned", ["x &= 1"])
+    '\\\\begin{aligned}\\n  x &= 1\\n\\\\end{aligned}'
+    """
+    body = (separator + "\n").join("  " + line for line in lines)
+    return f"\\begin{{{name}}}{argument}\n{body}\n\\end{{{name}}}"
+
+
+#: Width (in em) a printed matrix may take on one line of a document.
+LINE_EM = 40.0
+_SEP_EM = 0.6  # column separation in an array with \arraycolsep = 3pt
+
+
+def _em(tex: str) -> float:
+    """A rough width estimate (em) of a printed entry; subscripts count at about 70 %."""
+    text = re.sub(r"\\(left|right|mathrm|operatorname)", "", tex)
+    text = re.sub(r"\\[A-Za-z]+", "M", text)
+    main, _, sub = text.partition("_")
+    count = lambda t: len(re.sub(r"[{}\s^,]", "", t))  # noqa: E731
+    return 0.55 * count(main) + 0.35 * count(sub) + 0.15 * sub.count(",")
+
+
+def _fit(widths: list[float], budget: float) -> list[int | None]:
+    r"""Columns to show so the matrix fits ``budget`` em: all, or a head, ``\cdots``, a tail."""
+    n = len(widths)
+    if n <= 3 or (n <= MAX_COLUMNS and sum(widths) + _SEP_EM * n <= budget):
+        return list(range(n))
+    tail, head = _TAIL, 1
+    for head in range(min(_HEAD, n - tail - 1), 0, -1):  # noqa: B007 (kept after the loop)
+        shown = widths[:head] + widths[n - tail:]
+        if sum(shown) + 1.2 + _SEP_EM * (len(shown) + 1) <= budget:
+            break
+    return [*range(head), None, *range(n - tail, n)]
+
+
+def _keep(n: int) -> list[int | None]:
+    """Indices shown of ``n``; ``None`` marks the ellipsis."""
+    if n <= MAX_COLUMNS:
+        return list(range(n))
+    return [*range(_HEAD), None, *range(n - _TAIL, n)]
+
+
+class ConvLatexPrinter(LatexPrinter):
+    """LaTeX for derivation display expressions; ``labels`` maps tensor keys to LaTeX names."""
+
+    printmethod = "_symconv_latex"
+
+    def __init__(self, labels: Mapping[str, str] | None = None,
+                 settings: dict[str, Any] | None = None, max_em: float = LINE_EM) -> None:
+        super().__init__({"order": "none", **(settings or {})})
+        self._labels = dict(labels or {})
+        self._budget = float(max_em)
+
+    # ---- names ----
+    def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
+        if expr.name.startswith("#"):
+            return self._labels[expr.name]
+        return super()._print_Symbol(expr, style=style)
+
+    def _print_IndexedBase(self, expr: sympy.IndexedBase) -> str:
+        return self._print(expr.label)
+
+    def _print_Indexed(self, expr: sympy.Indexed) -> str:
+        base = self._print(expr.base)
+        if "_" in base:  # a label with its own subscript, e.g. W_{1}: group it
+            base = "{" + base + "}"
+        return base + "_{" + ",".join(self._print(i) for i in expr.indices) + "}"
+
+    # ---- sums and products ----
+    def _print_Sum(self, expr: sympy.Sum) -> str:
+        sums = " ".join(f"\\sum_{{{self._print(v)}={self._print(lo)}}}^{{{self._print(hi)}}}"
+                        for v, lo, hi in expr.limits)
+        body = self._print(expr.function)
+        if isinstance(expr.function, sympy.Add):
+            body = r"\left(" + body + r"\right)"
+        return f"{sums} {body}"
+
+    def _print_Times(self, expr: Times) -> str:
+        factors = [self._print(a) if not isinstance(a, sympy.Add) else
+                   r"\left(" + self._print(a) + r"\right)" for a in expr.args]
+        return r"\left(" + r" \cdot ".join(factors) + r"\right)"
+
+    def _print_FloorDiv(self, expr: FloorDiv) -> str:
+        top, bottom = (self._print(a) for a in expr.args)
+        return r"\left\lfloor \frac{" + top + "}{" + bottom + r"} \right\rfloor"
+
+    def _print_Rows(self, expr: Rows) -> str:
+        return " + ".join(self._print(r) for r in expr.args)
+
+    def rows(self, expr: Any) -> list[str]:
+        """The printed lines of ``expr``: one per row of a :class:`Rows`, else one."""
+        if isinstance(expr, Rows):
+            return [self._print(r) for r in expr.args]
+        return [self._print(expr)]
+
+    # ---- matrices ----
+    def _print_MatrixBase(self, expr: sympy.MatrixBase, budget: float | None = None) -> str:
+        rows = _keep(expr.rows)
+        texts = {(r, c): self._print(expr[r, c]) for r in rows if r is not None
+                 for c in range(expr.cols)}
+        widths = [max(_em(texts[(r, c)]) for r in rows if r is not None)
+                  for c in range(expr.cols)]
+        cols = _fit(widths, self._budget if budget is None else budget)
+        lines = []
+        for r in rows:
+            cells = []
+            for c in cols:
+                if r is None:
+                    cells.append(r"\vdots" if c is not None else r"\ddots")
+                else:
+                    cells.append(r"\cdots" if c is None else texts[(r, c)])
+            lines.append(" & ".join(cells))
+        spec = "{" + "c" * len(cols) + "}"
+        array = environment("array", lines, spec).replace("\n  ", " ").replace("\n", " ")
+        return r"\left[" + array + r"\right]"
+
+    _print_ImmutableDenseMatrix = _print_MatrixBase
+    _print_MutableDenseMatrix = _print_MatrixBase
+
+    def _print_EntrySum(self, expr: EntrySum) -> str:
+        return r"\operatorname{sum}\left(" + self._print(expr.args[0]) + r"\right)"
+
+    def _print_Hadamard(self, expr: Hadamard) -> str:
+        return r" \odot ".join(self._print(a) for a in expr.args)
+
+    def _print_Vec(self, expr: Vec) -> str:
+        return r"\operatorname{vec}\left(" + self._print(expr.args[0]) + r"\right)"
+
+    def _print_Dot(self, expr: Dot) -> str:
+        a, b = expr.args
+        half = self._budget / 2 - 1
+        left = self._print_MatrixBase(a, half) if isinstance(a, sympy.MatrixBase) else \
+            self._print(a)
+        right = self._print_MatrixBase(b, half) if isinstance(b, sympy.MatrixBase) else \
+            self._print(b)
+        if not isinstance(b, sympy.MatrixBase):
+            right = r"\left(" + right + r"\right)"
+        return f"{left} {right}^{{\\top}}"
+
+    def _print_MatProd(self, expr: MatProd) -> str:
+        return " ".join(self._print(a) for a in expr.args)
+
+    def _print_Entry(self, expr: Entry) -> str:
+        inner = self._print(expr.args[0])
+        return (r"\left(" + inner + r"\right)_{" + ",".join(self._print(i) for i in
+                                                            expr.args[1:]) + "}")

@@ -1,0 +1,243 @@
+"""``derive(name, spec)``: the derivation of every registered theorem, and the worked example.
+
+Each recipe builds :class:`~symconv.latex.derivation.Step` values from the formulations of
+:mod:`symconv.forms` run on symbolic tensors; every step is proved as it is built, and the
+theorem itself is proved on the whole tensors by :func:`symconv.theorems.prove`.
+
+>>> from symconv import ConvSpec
+>>> d = derive("elementwise-equals-dot", ConvSpec((4, 4), (2, 2)))
+>>> len(d.steps), all(step.proof for step in d.steps)
+(4, True)
+>>> print(d.steps[-1].justification)
+dot product of the flattened window and kernel
+>>> derive("example").proofs[0].statement
+'all-formulations-agree on 5x5 * 3x3'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sympy
+
+from ..errors import SymconvError
+from ..example import CLASSIC_IMAGE, CLASSIC_KERNEL
+from ..forms import (
+    Im2colLayout,
+    convolve,
+    correlate,
+    elementwise_sum,
+    flattened_dot,
+    flip,
+    im2col_matmul,
+)
+from ..spec import ConvSpec
+from ..theorems import _window_counts, get_theorem, prove, theorems
+from .derivation import Derivation, Step
+from .display import FloorDiv, Times
+from .figures import figures_for
+from .layer import Layer, view
+from .names import Names
+
+__all__ = ["derive", "derivations"]
+
+#: The worked example's configuration.
+EXAMPLE_SPEC = ConvSpec((5, 5), (3, 3))
+_FASTEST = "dot-equals-im2col-batch-fastest"
+
+
+def _example_intro(names: Names) -> str:
+    inp, ker, out = names.latex
+    return (rf"A $5 \times 5$ image ${inp}$ and a $3 \times 3$ kernel ${ker}$ give a $3 \times 3$ "
+            rf"output ${out}$ (stride 1, no padding). The first steps hold for every ${inp}$ "
+            rf"and ${ker}$ (symbols); then the classic binary image and kernel are put in.")
+
+
+def derivations() -> list[str]:
+    """Names :func:`derive` accepts: every registered theorem, then ``'example'``."""
+    return [*theorems(), "example"]
+
+
+def _forms_chain(layer: Layer, kinds: tuple[str, ...]) -> list[Step]:
+    """General definition, then the first output entry through the requested formulations."""
+    x, w, s = layer.x, layer.w, layer.spec
+    out = correlate(x, w, s)
+    steps = [Step(layer.out(layer.output(), out, free=True),
+                  layer.out(layer.definition(), out, free=True),
+                  "definition: cross-correlation, PyTorch conv2d")]
+    here = layer.out(layer.output(at=layer.origin), out)
+    y = im2col_matmul(x, w, s, layer.layout)
+    values = {"expanded": elementwise_sum(x, w, s), "hadamard": elementwise_sum(x, w, s),
+              "dot": flattened_dot(x, w, s), "im2col": y}
+    why = {"expanded": "the top-left window, one kernel row per line",
+           "hadamard": "sum of the element-wise product of window and kernel",
+           "dot": "dot product of the flattened window and kernel",
+           "im2col": "first entry of the im2col matrix product"}
+    for kind in kinds:
+        display = {"expanded": layer.expanded, "hadamard": layer.hadamard, "dot": layer.dot,
+                   "im2col": lambda: layer.im2col_entry(free=False)}[kind]()
+        if display is None:
+            continue
+        term = layer.out(display, values[kind])
+        steps.append(Step(here, term, why[kind]))
+        here = term
+    if "im2col" in kinds:
+        steps.append(Step(layer.out(layer.output(), y, free=True),
+                          layer.out(layer.im2col_entry(free=True), y, free=True),
+                          f"every output is an entry of the product, columns "
+                          f"{layer.layout.value}"))
+        for key, shown, text in zip(("#Wrow", "#Xcol"), layer.im2col_shown(), (
+                "the kernel read row by row", "im2col: one column per window")):
+            engine = layer.binding[key]
+            steps.append(Step(layer.term(sympy.Symbol(key), engine),
+                              layer.term(sympy.ImmutableMatrix(shown.tolist()), engine), text))
+    return steps
+
+
+def _flip_chain(layer: Layer) -> list[Step]:
+    x, w, s = layer.x, layer.w, layer.spec
+    conv, corr = convolve(x, w, s), correlate(x, flip(w), layer.conv_spec)
+    convolution = layer.definition(convolution=True)
+    reindexed = layer.definition(flipped_index=True)
+    return [Step(layer.out(layer.output(), conv, free=True),
+                 layer.out(convolution, conv, free=True),
+                 "definition: true convolution, input index against kernel index"),
+            Step(layer.out(convolution, conv, free=True),
+                 layer.out(reindexed, corr, free=True),
+                 "reindex each tap u as k-1-u, a bijection of 0..k-1"),
+            Step(layer.out(reindexed, corr, free=True),
+                 layer.out(layer.definition(kernel="#flip"), corr, free=True),
+                 "name the flipped kernel"),
+            Step(layer.kernel("#flip", flip(w)), layer.kernel("#w", flip(w), flipped_index=True),
+                 "the flipped kernel mirrors every spatial axis"),
+            Step(layer.out(layer.output(at=layer.origin), conv),
+                 layer.out(layer.expanded(flipped=True), corr),
+                 "the top-left entry pairs the window with the flipped kernel")]
+
+
+def _involution_chain(layer: Layer) -> list[Step]:
+    w = layer.w
+    twice = flip(flip(w))
+    return [Step(layer.kernel("#flip2", twice), layer.kernel("#flip", twice, flipped_index=True),
+                 "flip the flipped kernel"),
+            Step(layer.kernel("#flip", twice, flipped_index=True), layer.kernel("#w", w),
+                 "k-1-(k-1-u) = u on every axis")]
+
+
+def _output_size_chain(layer: Layer) -> list[Step]:
+    s, steps = layer.spec, []
+    counts = _window_counts(layer.x, layer.w, s)
+    for axis, (i, k, st, d, (pl, pr)) in enumerate(zip(s.input_size, s.kernel_size, s.stride,
+                                                       s.dilation, s.pads)):
+        size = s.output_size[axis]
+        integer = sympy.Integer
+        top = sympy.Add(integer(i), integer(pl), integer(pr), -Times(integer(d), sympy.Add(
+            integer(k), integer(-1), evaluate=False)), integer(-1), evaluate=False)
+        formula = sympy.Add(FloorDiv(top, integer(st)), integer(1), evaluate=False)
+        key = f"o{axis}"
+        layer.labels["#" + key] = f"o_{{{axis + 1}}}"
+        steps.append(Step(layer.term(sympy.Symbol("#" + key), size, **{key: size}),
+                          layer.term(formula, size),
+                          "output size: floor((i + pl + pr - d(k-1) - 1)/s) + 1"))
+        steps.append(Step(layer.term(formula, size),
+                          layer.term(integer(int(counts[axis])), counts[axis]),
+                          "the number of window starts that fit"))
+    return steps
+
+
+def _example(layer: Layer, numbers: Layer) -> list[Step]:
+    steps = _forms_chain(layer, ("expanded", "hadamard", "dot"))
+    x, w, s = numbers.x, numbers.w, numbers.spec
+    out = correlate(x, w, s)
+    here = numbers.out(numbers.output(at=numbers.origin), out)
+    for display, value, why in (
+            (numbers.expanded(), elementwise_sum(x, w, s), "the worked example's numbers"),
+            (numbers.dot(), flattened_dot(x, w, s), "as a dot product"),
+            (sympy.Integer(int(out[0, 0, 0, 0])), im2col_matmul(x, w, s), "arithmetic")):
+        term = numbers.out(display, value)
+        steps.append(Step(here, term, why))
+        here = term
+    full = view(im2col_matmul(x, w, s))
+    steps.append(Step(numbers.term(sympy.Symbol("#out"), view(out), out=view(out)),
+                      numbers.term(sympy.ImmutableMatrix(full.tolist()), full),
+                      "every output entry, by im2col"))
+    steps.append(Step(numbers.term(sympy.Symbol("#flip"), view(flip(w)), flip=view(flip(w))),
+                      numbers.term(sympy.ImmutableMatrix(view(w).tolist()), view(w)),
+                      "this kernel is its own flip: convolution = correlation here"))
+    return steps
+
+
+_Recipe = Callable[[Layer], list[Step]]
+_RECIPES: dict[str, tuple[str, _Recipe]] = {
+    "definition-equals-elementwise": (
+        "The definition of a convolution layer is a sum of element-wise products",
+        lambda layer: _forms_chain(layer, ("expanded", "hadamard"))),
+    "elementwise-equals-dot": (
+        "The element-wise sum is a dot product",
+        lambda layer: _forms_chain(layer, ("hadamard", "expanded", "dot"))),
+    "dot-equals-im2col": (
+        "The dot products are one matrix multiply (im2col)",
+        lambda layer: _forms_chain(layer, ("dot", "im2col"))),
+    _FASTEST: (
+        "The dot products are one matrix multiply (im2col, batch fastest)",
+        lambda layer: _forms_chain(layer, ("dot", "im2col"))),
+    "all-formulations-agree": (
+        "Definition, element-wise sum, dot product and im2col agree",
+        lambda layer: _forms_chain(layer, ("expanded", "hadamard", "dot", "im2col"))),
+    "convolution-is-flipped-correlation": (
+        "True convolution is cross-correlation with a flipped kernel", _flip_chain),
+    "flip-is-involution": ("Flipping a kernel twice gives it back", _involution_chain),
+    "output-size": ("The output size formula counts the windows", _output_size_chain),
+}
+
+
+def derive(name: str, spec: ConvSpec | None = None, *, names: Names | str | None = None
+           ) -> Derivation:
+    """The derivation called ``name`` on ``spec``, every step proved as it is built.
+
+    ``name`` is a theorem of :func:`symconv.theorems` or ``'example'`` (the classic 5x5/3x3
+    worked example, whose spec is fixed); ``spec`` defaults to 5x5 * 3x3; ``names`` are the
+    printed names of input, kernel and output (a :class:`~symconv.latex.names.Names` or
+    ``'I,K,S'``).
+    """
+    if isinstance(names, str):
+        names = Names.parse(names)
+    names = names or Names()
+    if not isinstance(names, Names):
+        raise SymconvError(f"names: expected Names or 'I,K,S', got {type(names).__name__}")
+    if name == "example":
+        if spec is not None and spec != EXAMPLE_SPEC:
+            raise SymconvError(f"spec: the worked example is 5x5 * 3x3, got {spec.describe()};"
+                               " leave the layer options out")
+        spec = EXAMPLE_SPEC
+    elif name not in _RECIPES:
+        get_theorem(name)  # raises with the closest names
+        raise SymconvError(f"name: no derivation for {name!r}; choose one of "
+                           f"{', '.join(derivations())}")
+    spec = EXAMPLE_SPEC if spec is None else spec
+    if not isinstance(spec, ConvSpec):
+        raise SymconvError("spec: expected a ConvSpec, e.g. ConvSpec((5, 5), (3, 3)), got "
+                           f"{type(spec).__name__}")
+    fastest = name == _FASTEST
+    layer = Layer(spec, names, layout=Im2colLayout.BATCH_FASTEST if fastest
+                  else Im2colLayout.BATCH_SLOWEST)
+    if name == "example":
+        numbers = Layer(spec, names, CLASSIC_IMAGE[None, None], CLASSIC_KERNEL[None, None])
+        title, steps = "The classic worked example: top-left output 4", _example(layer, numbers)
+        proofs = (prove("all-formulations-agree", spec),
+                  prove("convolution-is-flipped-correlation", spec))
+        figures = figures_for(numbers, "example")
+        labels = {**numbers.labels, **layer.labels}
+    else:
+        title, recipe = _RECIPES[name]
+        steps = recipe(layer)
+        proofs, figures, labels = (prove(name, spec),), figures_for(layer, name), layer.labels
+    if name == "example":
+        intro = (_example_intro(names), "for every input and kernel, the definition, the sum of "
+                 "the element-wise product, the dot product and the im2col product are equal; the "
+                 "classic 5x5 binary image and 3x3 kernel give 4 at the top left")
+    else:
+        intro = (layer.size_text(), get_theorem(name).statement.split(" (position")[0])
+    return Derivation(name=name, title=title, spec=spec, names=names, labels=labels,
+                      steps=tuple(steps), intro=intro, proofs=proofs, figures=figures)
+

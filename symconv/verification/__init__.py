@@ -1,0 +1,19 @@
+"""Verify anyone's convolution against the spec, and say exactly what is wrong.
+
+* :mod:`.core` - :func:`verify` (exact symbolic execution, or the randomized exact check)
+* :mod:`.verdict` - :class:`Verdict`, :class:`Status`, :class:`Mistake`, :class:`MistakeKind`
+* :mod:`.run` - calling user code safely (exceptions, timeout, mutated inputs)
+* :mod:`.diagnose` - positions, products and the names of known mistakes
+* :mod:`.mistakes`, :mod:`.geometry` - the catalogue of wrong formulations, as index maps
+* :mod:`.randomized` - random integer trials with the Schwartz-Zippel bound
+
+The package is called ``verification`` so that ``symconv.verify`` can be the function.
+"""
+
+from __future__ import annotations
+
+from .core import DEFAULT_MAX_SYMBOLIC_PRODUCTS, Method, verify
+from .verdict import ConcreteExample, Kind, Mistake, MistakeKind, Status, Verdict
+
+__all__ = ["verify", "Verdict", "Status", "Kind", "Method", "Mistake", "MistakeKind",
+           "ConcreteExample", "DEFAULT_MAX_SYMBOLIC_PRODUCTS"]

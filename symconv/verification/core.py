@@ -1,0 +1,254 @@
+"""``verify(fn, spec)``: check anyone's convolution against the spec, exactly when possible.
+
+The exact path runs ``fn`` on object arrays of :class:`~symconv.ring.Polynomial` variables (a
+symbolic execution of the user's own numpy code) and compares the result with
+:func:`~symconv.forms.correlate` or :func:`~symconv.forms.convolve` by canonical forms
+(:func:`~symconv.engine.prove_equal`).  Functions that cannot take object arrays (torch, numba,
+float-only code) and layers above ``max_symbolic_products`` get the randomized exact check of
+:mod:`symconv.verification.randomized` instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..engine import Counterexample, prove_equal
+from ..errors import NotExactError, SymconvError
+from ..forms import convolve, correlate
+from ..ring import Polynomial
+from ..spec import ConvSpec
+from ..tensors import Backend, parse_name, symbolic_input, symbolic_weight
+from .diagnose import Forms, describe_products, name_mistakes, shape_mistakes, value_at
+from .randomized import expected_output, run_trials
+from .run import call, changed_entries, snapshot, to_numpy
+from .verdict import ConcreteExample, Kind, Status, Verdict
+
+__all__ = ["verify", "Method", "DEFAULT_MAX_SYMBOLIC_PRODUCTS"]
+
+#: Above this many products (output entries x products per entry) ``Method.AUTO`` samples.
+DEFAULT_MAX_SYMBOLIC_PRODUCTS = 200_000
+
+EXACT = "exact: symbolic execution on polynomial entries, canonical forms compared"
+RANDOM = "randomized exact check: random integer inputs, outputs compared exactly"
+
+
+class Method(str, enum.Enum):
+    """How :func:`verify` checks."""
+
+    AUTO = "auto"  #: exact when small enough and the function takes object arrays, else sampled
+    EXACT = "exact"  #: symbolic execution only (a function that needs numbers fails)
+    RANDOMIZED = "randomized"  #: random integer trials only
+
+
+def _check_args(fn: Any, spec: Any, kind: Any, method: Any) -> tuple[Kind, Method]:
+    if not callable(fn):
+        raise SymconvError(f"fn: expected a function fn(x, w), got {type(fn).__name__}; "
+                           "bind options with functools.partial")
+    if not isinstance(spec, ConvSpec):
+        raise SymconvError(f"spec: expected a ConvSpec, got {type(spec).__name__}; build one "
+                           "with ConvSpec(input_size, kernel_size, ...)")
+    try:
+        return Kind(kind), Method(method)
+    except ValueError:
+        raise SymconvError(f"kind/method: expected kind 'correlation' or 'convolution' and "
+                           f"method 'auto', 'exact' or 'randomized', got {kind!r}, {method!r}"
+                           ) from None
+
+
+def verify(fn: Callable[..., Any], spec: ConvSpec, *, kind: Kind | str = Kind.CORRELATION,
+           method: Method | str = Method.AUTO, timeout: float | None = 60.0, trials: int = 8,
+           max_symbolic_products: int = DEFAULT_MAX_SYMBOLIC_PRODUCTS, seed: int = 0,
+           numeric_dtype: Any = np.int64, kwargs: dict[str, Any] | None = None) -> Verdict:
+    """Check ``fn(x, w)`` (PyTorch layouts) against the spec's correlation or convolution.
+
+    Returns a :class:`Verdict`, truthy when correct; it never raises what ``fn`` raises.
+
+    >>> import numpy as np
+    >>> from symconv import ConvSpec
+    >>> def conv(x, w):  # correlation over sliding windows, as PyTorch's conv2d
+    ...     win = np.lib.stride_tricks.sliding_window_view(x, w.shape[2:], axis=(2, 3))
+    ...     return np.einsum("nchwuv,fcuv->nfhw", win, w)
+    >>> verdict = verify(conv, ConvSpec((4, 5), (2, 3), in_channels=2))
+    >>> bool(verdict), verdict.proved
+    (True, True)
+    >>> print(verify(conv, ConvSpec((4, 5), (2, 3)), kind="convolution"))
+    WRONG: 9 of 9 output positions differ
+      layer: convolution on 4x5 * 2x3
+      method: exact: symbolic execution on polynomial entries, canonical forms compared
+      mistake: missing flip: computed correlation where convolution was asked: ...
+      differing positions: out[0,0,0,0], out[0,0,0,1], out[0,0,0,2], out[0,0,1,0], ...
+      out[0,0,0,0] multiplies w[0,0,0,0] with x[0,0,0,0] where x[0,0,1,2] belongs
+      ...
+      concrete example (paste into a test):
+        x = np.array([[[[1, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]]]])
+        w = np.array([[[[1, 0, 0], [0, 0, 0]]]])
+        # expected fn(x, w)[0, 0, 0, 0] == 0, got 1
+
+    Parameters: ``kind`` 'correlation' (PyTorch's conv) or 'convolution' (flipped kernel);
+    ``method`` 'auto', 'exact' or 'randomized'; ``timeout`` seconds per call of ``fn`` (``None``:
+    wait forever); ``trials`` of the randomized check; ``max_symbolic_products`` the size above
+    which ``auto`` samples; ``numeric_dtype`` of the random integer inputs (e.g. 'float32' for
+    float-only code); ``kwargs`` passed to ``fn`` on every call.
+    """
+    kind, method = _check_args(fn, spec, kind, method)
+    start = time.perf_counter()
+    size = int(np.prod(spec.output_shape)) * spec.products_per_output
+    notes: tuple[str, ...] = ()
+    if method is Method.RANDOMIZED or (method is Method.AUTO and size > max_symbolic_products):
+        if method is Method.AUTO:
+            notes = (f"{size} products exceed max_symbolic_products={max_symbolic_products}: "
+                     "randomized check",)
+    else:
+        verdict = _exact(fn, spec, kind, timeout, kwargs, start)
+        if verdict is not None and (method is Method.EXACT or verdict.status is not Status.RAISED):
+            return verdict
+        assert verdict is not None
+        sampled = _randomized(fn, spec, kind, timeout, trials, seed, numeric_dtype, kwargs,
+                              start, (f"the function cannot run on symbolic entries "
+                                      f"({_short(verdict.summary)}): randomized check "
+                                      "instead",))
+        if sampled.status is Status.RAISED:  # the error is the function's, not the symbols'
+            again = sampled.summary.removeprefix("the function raised ").removesuffix(
+                " on integer inputs")
+            return dataclasses.replace(verdict, notes=(f"it raises on integer inputs too: "
+                                                       f"{again}",),
+                                       elapsed=time.perf_counter() - start)
+        return sampled
+    return _randomized(fn, spec, kind, timeout, trials, seed, numeric_dtype, kwargs, start, notes)
+
+
+def _short(summary: str, limit: int = 100) -> str:
+    text = summary.removeprefix("the function raised ")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _verdict(status: Status, spec: ConvSpec, kind: Kind, method: str, summary: str,
+             start: float, **fields: Any) -> Verdict:
+    return Verdict(status, spec, kind, method, summary, time.perf_counter() - start, **fields)
+
+
+def _randomized(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: float | None,
+                trials: int, seed: int, dtype: Any, kwargs: dict[str, Any] | None, start: float,
+                notes: tuple[str, ...]) -> Verdict:
+    t = run_trials(fn, spec, kind, trials=trials, timeout=timeout, seed=seed, dtype=dtype,
+                   kwargs=kwargs)
+    method = RANDOM if t.exact else ("tolerance check: random integer inputs, float outputs "
+                                     "compared within rounding error (not exact)")
+    shown = ", ".join("out[" + ",".join(map(str, p)) + "]" for p in t.positions)
+    details = (f"differing positions: {shown}" + (" ..." if t.differing > len(t.positions)
+                                                  else ""),) if t.positions else ()
+    return _verdict(t.status, spec, kind, method, t.summary, start, trials=t.trials,
+                    bound=t.bound, differing=t.differing, positions=t.positions,
+                    example=t.example, traceback=t.traceback, details=details,
+                    notes=notes + t.notes)
+
+
+def _exact(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: float | None,
+           kwargs: dict[str, Any] | None, start: float) -> Verdict | None:
+    x = symbolic_input(spec, backend=Backend.RING)
+    w = symbolic_weight(spec, backend=Backend.RING)
+    before = (snapshot(x), snapshot(w))
+    outcome = call(fn, (x, w), kwargs, timeout=timeout)
+    if outcome.timed_out:
+        return _verdict(Status.TIMED_OUT, spec, kind, EXACT, f"the function did not return "
+                        f"within {timeout} s (it keeps running in a background thread)", start,
+                        notes=("raise timeout=, or use method='randomized' for a large layer",))
+    if not outcome.ok:
+        return _verdict(Status.RAISED, spec, kind, EXACT, f"the function raised "
+                        f"{outcome.error_line}", start, traceback=outcome.traceback)
+    if outcome.value is None:
+        return _verdict(Status.WRONG_DTYPE, spec, kind, EXACT, "the function returned None "
+                        "(a missing return statement?)", start)
+    try:
+        got = to_numpy(outcome.value)
+        if got.dtype.kind in "bcmMSUV":
+            return _verdict(Status.WRONG_DTYPE, spec, kind, EXACT, f"the output has dtype "
+                            f"{got.dtype}; expected numbers or polynomials", start)
+        if got.dtype != object:
+            got = got.astype(object)
+        got_forms = Forms(got, spec)
+    except NotExactError as err:
+        status = Status.NOT_FINITE if "nan" in str(err).lower() or "inf" in str(err).lower() \
+            else Status.WRONG_DTYPE
+        return _verdict(status, spec, kind, EXACT, f"the output holds a value that is not a "
+                        f"polynomial: {err}", start)
+    except Exception as err:  # noqa: BLE001 - anything the user returned that is not an array
+        return _verdict(Status.WRONG_DTYPE, spec, kind, EXACT, f"the output cannot be read as "
+                        f"an array of numbers ({type(err).__name__}: {err})", start)
+    reference = convolve if kind is Kind.CONVOLUTION else correlate
+    want = reference(before[0], before[1], spec)  # the inputs as given, not as left
+    changed = [f"{name} ({changed_entries(b, a)} entries)"
+               for name, b, a in (("x", before[0], x), ("w", before[1], w))
+               if changed_entries(b, a)]
+    proof = prove_equal(got, want, f"fn(x, w) = {kind.value}(x, w)")
+    if changed:
+        return _verdict(Status.MUTATED_INPUT, spec, kind, EXACT, "the function changed its input "
+                        "in place: " + ", ".join(changed), start, notes=(
+                            "the output itself is " + ("right" if proof else "wrong too"),))
+    if proof:
+        return _verdict(Status.CORRECT, spec, kind, EXACT, f"proved equal to the spec at all "
+                        f"{proof.positions} output positions ({proof.products} products)", start)
+    want_forms = Forms(want, spec)
+    if got.shape != want.shape:
+        mistakes, details = shape_mistakes(got, got_forms, want_forms, spec, kind)
+        return _verdict(Status.WRONG_SHAPE, spec, kind, EXACT, f"the output has shape "
+                        f"{got.shape} where the spec gives {want.shape}", start,
+                        mistakes=mistakes, details=details)
+    cex = proof.counterexample
+    assert cex is not None and cex.position is not None
+    first = [int(np.ravel_multi_index(p, got.shape)) for p in cex.positions]
+    mistakes, notes = name_mistakes(got_forms, want_forms, spec, kind, first)
+    if not mistakes and not notes:
+        notes = ("no known mistake matches this output exactly; the raw difference is above",)
+    values = _witness(cex, got_forms, want_forms, first[0])
+    shown = ", ".join("out[" + ",".join(map(str, p)) + "]" for p in cex.positions)
+    details = [f"differing positions: {shown}" + (" ..." if cex.differing > len(
+        cex.positions) else "")]
+    details += describe_products(cex.position, got_forms.terms[first[0]],
+                                 want_forms.terms[first[0]])
+    return _verdict(Status.WRONG, spec, kind, EXACT, f"{cex.differing} of {got.size} output "
+                    f"positions differ", start, mistakes=mistakes, details=tuple(details),
+                    differing=cex.differing, positions=cex.positions,
+                    example=_example(fn, spec, kind, cex.position, values,
+                                     Polynomial(got_forms.terms[first[0]]).evaluate(values),
+                                     timeout, kwargs), notes=notes)
+
+
+def _witness(cex: Counterexample, got: Forms, want: Forms, flat: int) -> dict[str, int]:
+    """The sparsest readable witness: one differing product's variables set to 1, if that
+    shows the difference; else the engine's witness."""
+    left, right = Polynomial(got.terms[flat]), Polynomial(want.terms[flat])
+    for monomial, _, _ in cex.differences:
+        values = {v: 1 for v in monomial}
+        if left.evaluate(values) != right.evaluate(values):
+            return values
+    return {k: int(v) for k, v in cex.values.items()}
+
+
+def _example(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, position: tuple[int, ...],
+             values: dict[str, int], symbolic_value: Any, timeout: float | None,
+             kwargs: dict[str, Any] | None) -> ConcreteExample:
+    """Integer tensors from ``values``, with what ``fn`` returns on them at ``position``."""
+    x = np.zeros(spec.input_shape, dtype=np.int64)
+    w = np.zeros(spec.weight_shape, dtype=np.int64)
+    for name, value in values.items():
+        base, index = parse_name(name)
+        if base in ("x", "w"):
+            (x if base == "x" else w)[index] = value
+    want = value_at(expected_output(x, w, spec, kind), position)
+    got: Any = symbolic_value
+    outcome = call(fn, (x.copy(), w.copy()), kwargs, timeout=timeout)
+    if outcome.ok:
+        try:
+            out = to_numpy(outcome.value)
+            if out.shape == spec.output_shape:
+                got = value_at(out, position)
+        except Exception:  # noqa: BLE001 - fall back to the symbolic value
+            pass
+    return ConcreteExample(x, w, position, want, got)

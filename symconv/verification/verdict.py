@@ -1,0 +1,165 @@
+"""What :func:`~symconv.verification.verify` returns: a :class:`Verdict`, truthy when correct.
+
+A verdict carries its evidence: how the check was made (an exact proof or a randomized exact
+check with its Schwartz-Zippel bound), the output positions that differ, the products missing and
+extra at one of them, the name of a known mistake when the output matches that mistake *exactly*,
+a small integer input that shows the difference, and the user's traceback when the code failed.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..spec import ConvSpec
+
+__all__ = ["Kind", "Status", "MistakeKind", "Mistake", "ConcreteExample", "Verdict"]
+
+
+class Kind(str, enum.Enum):
+    """Which operation the function is meant to compute."""
+
+    CORRELATION = "correlation"  #: PyTorch's ``conv2d``: no flip
+    CONVOLUTION = "convolution"  #: true convolution: the kernel flipped in every spatial axis
+
+
+class Status(str, enum.Enum):
+    """The outcome of a check."""
+
+    CORRECT = "correct"  #: proved: exact symbolic execution, canonical forms identical
+    PASSED = "passed"  #: randomized exact integer check passed (Schwartz-Zippel bound given)
+    PASSED_WITHIN_TOLERANCE = "passed within tolerance"  #: float output, not exact
+    WRONG = "wrong"  #: some output values differ from the spec
+    WRONG_SHAPE = "wrong shape"  #: the output shape is not the spec's
+    WRONG_DTYPE = "wrong dtype"  #: the output is not numbers (bool, complex, strings, ...)
+    NOT_FINITE = "not finite"  #: NaN or infinity in the output
+    MUTATED_INPUT = "mutated input"  #: the function changed x or w in place
+    RAISED = "raised"  #: the function raised an exception
+    TIMED_OUT = "timed out"  #: the function did not return within the timeout
+
+    @property
+    def ok(self) -> bool:
+        """True for the passing outcomes."""
+        return self in (Status.CORRECT, Status.PASSED, Status.PASSED_WITHIN_TOLERANCE)
+
+
+class MistakeKind(str, enum.Enum):
+    """Known ways to get a convolution wrong; named only on an exact match."""
+
+    MISSING_FLIP = "missing flip"
+    UNWANTED_FLIP = "unwanted flip"
+    FLIP_ONE_AXIS = "flipped in some axes only"
+    TRANSPOSED_KERNEL = "kernel transposed"
+    STRIDE_ON_KERNEL_OFFSETS = "stride applied to kernel offsets"
+    DILATION_IGNORED = "dilation ignored"
+    STRIDE_IGNORED = "stride ignored"
+    WINDOW_SHIFTED = "window shifted by one"
+    PADDING_MODE_IGNORED = "padding mode ignored"
+    IM2COL_ROW_ORDER = "im2col rows ordered differently"
+    KERNEL_HEIGHT_FOR_WIDTH = "kernel height used for width"
+    BATCH_SPATIAL_MIXED = "batch and spatial axes mixed"
+    GROUPS_LEAK = "groups leak channels"
+    WRONG_OUTPUT_SHAPE = "wrong output shape"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A named mistake and what exactly it does on this spec."""
+
+    kind: MistakeKind
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}: {self.detail}"
+
+
+def _literal(array: np.ndarray) -> str:
+    return f"np.array({np.asarray(array).tolist()!r})"
+
+
+@dataclass(frozen=True, eq=False)
+class ConcreteExample:
+    """Integer inputs on which the function's number differs from the spec's (compared by
+    identity: it holds arrays)."""
+
+    x: np.ndarray
+    w: np.ndarray
+    position: tuple[int, ...]
+    expected: Any
+    got: Any
+
+    def code(self, max_literal: int = 64) -> str:
+        """Python lines to paste into a test (``np.array([...])`` literals when small)."""
+        lines = []
+        for name, arr in (("x", self.x), ("w", self.w)):
+            if arr.size <= max_literal:
+                lines.append(f"{name} = {_literal(arr)}")
+            else:  # large and mostly zero: build it from its nonzero entries
+                lines.append(f"{name} = np.zeros({arr.shape!r}, dtype=np.int64)")
+                for idx in zip(*np.nonzero(arr)):
+                    lines.append(f"{name}[{', '.join(map(str, idx))}] = {arr[idx].item()!r}")
+        where = ", ".join(map(str, self.position))
+        lines.append(f"# expected fn(x, w)[{where}] == {self.expected!r}, got {self.got!r}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The verdict on a user's convolution; ``bool(verdict)`` is True exactly when it passed.
+
+    ``proved`` is True only for an exact symbolic proof; a randomized pass states its
+    Schwartz-Zippel bound in ``bound``; a tolerance pass (float output) says so in ``method``.
+    """
+
+    status: Status
+    spec: ConvSpec
+    kind: Kind
+    method: str
+    summary: str
+    elapsed: float = 0.0
+    mistakes: tuple[Mistake, ...] = ()
+    details: tuple[str, ...] = ()
+    differing: int = 0
+    positions: tuple[tuple[int, ...], ...] = ()
+    example: ConcreteExample | None = None
+    trials: int = 0
+    bound: float | None = None
+    traceback: str | None = None
+    notes: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.status.ok
+
+    @property
+    def proved(self) -> bool:
+        """True when correctness was proved exactly (not sampled)."""
+        return self.status is Status.CORRECT
+
+    @property
+    def mistake_kinds(self) -> tuple[MistakeKind, ...]:
+        """The kinds of the named mistakes (empty when none matched exactly)."""
+        return tuple(m.kind for m in self.mistakes)
+
+    def __str__(self) -> str:
+        head = self.status.value.upper()
+        lines = [f"{head}: {self.summary}",
+                 f"  layer: {self.kind.value} on {self.spec.describe()}",
+                 f"  method: {self.method}"]
+        if self.bound is not None:
+            lines.append(f"  chance that a wrong bilinear implementation passes: "
+                         f"<= {self.bound:.3g} ({self.trials} trials)")
+        for i, m in enumerate(self.mistakes):
+            lines.append(f"  mistake: {m}" if i == 0 or m.kind is MistakeKind.WRONG_OUTPUT_SHAPE
+                         else f"  same products as: {m}")
+        lines += [f"  {d}" for d in self.details]
+        if self.example is not None:
+            lines.append("  concrete example (paste into a test):")
+            lines += ["    " + line for line in self.example.code().splitlines()]
+        lines += [f"  note: {n}" for n in self.notes]
+        if self.traceback:
+            lines.append("  traceback of the function:")
+            lines += ["    " + line for line in self.traceback.rstrip().splitlines()]
+        return "\n".join(lines)
