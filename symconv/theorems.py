@@ -131,18 +131,25 @@ def get_theorem(name: str) -> Theorem:
         raise SymconvError(f"theorem: no theorem named {name!r}; {hint}") from None
 
 
-def prove(name: str | Theorem, spec: ConvSpec, *, backend: Backend | str = Backend.RING) -> Proof:
+def prove(name: str | Theorem, spec: ConvSpec, *, backend: Backend | str = Backend.RING,
+          progress: Callable[[str], None] | None = None) -> Proof:
     """Prove one theorem on one ConvSpec by symbolic execution of both sides.
 
     ``backend='ring'`` (default) executes on exact sparse polynomials; ``backend='sympy'`` on
-    sympy symbols (slower, same canonical forms).
+    sympy symbols (slower, same canonical forms).  ``progress(message)`` hears about each phase,
+    for long proofs.
     """
     thm = name if isinstance(name, Theorem) else get_theorem(name)
+    tell = progress or (lambda message: None)
     start = time.perf_counter()
     x = symbolic_input(spec, backend=backend)
     w = symbolic_weight(spec, backend=backend)
-    left, right = thm.left(x, w, spec), thm.right(x, w, spec)
+    tell(f"building {thm.left_label} by symbolic execution")
+    left = thm.left(x, w, spec)
+    tell(f"building {thm.right_label} by symbolic execution")
+    right = thm.right(x, w, spec)
     built = time.perf_counter() - start
+    tell(f"comparing canonical forms of {left.size} entries")
     proof = prove_equal(left, right, f"{thm.name} on {spec.describe()}")
     steps = (f"built {thm.left_label} and {thm.right_label} by symbolic execution "
              f"({Backend(backend).value}) in {built:.3f} s", *proof.steps)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+import time
+from collections.abc import Callable
 
+from ..spec import ConvSpec
 from ..theorems import DEFAULT_SPECS, get_theorem, prove, theorems
 from .options import add_spec_options, spec_from_options
 
@@ -21,6 +25,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "rewrite steps; with NAME print that proof (layer options are ignored)")
     add_spec_options(p)
     p.set_defaults(run=run)
+
+
+#: Above this many products a proof takes seconds: phases are reported on stderr.
+LONG_PROOF_PRODUCTS = 100_000
+
+
+def _progress(spec: ConvSpec) -> Callable[[str], None] | None:
+    products = spec.products_per_output * math.prod(spec.output_shape)
+    if products < LONG_PROOF_PRODUCTS:
+        return None
+    start = time.perf_counter()
+    print(f"  proving on {spec.describe()}: {products} products per side", file=sys.stderr)
+
+    def tell(message: str) -> None:
+        print(f"  [{time.perf_counter() - start:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+    return tell
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     failures, total_time = [], 0.0
     for name in names:
         for label, spec in specs:
-            proof = prove(name, spec, backend=args.backend)
+            proof = prove(name, spec, backend=args.backend, progress=_progress(spec))
             total_time += proof.elapsed
             result = "proved" if proof else "DISPROVED"
             print(f"{name:<{width}}  {label + ': ' + spec.describe():<{cfg}}  "
@@ -52,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
     count = len(names) * len(specs)
     print(f"\n{count - len(failures)} of {count} proofs hold ({total_time:.2f} s of proving); "
           "each is an exact comparison of canonical polynomial forms.")
+    if args.name is None:
+        print("These hold on the configurations above; `symconv prove --all-sizes` proves them "
+              "for every size.")
     for proof in failures:
         print("\n" + str(proof), file=sys.stdout)
     return 1 if failures else 0
