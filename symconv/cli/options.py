@@ -8,7 +8,8 @@ import re
 from ..errors import SpecError
 from ..spec import ConvSpec
 
-__all__ = ["add_spec_options", "spec_from_options", "parse_sizes", "parse_ints"]
+__all__ = ["add_spec_options", "spec_from_options", "parse_sizes", "parse_ints", "parse_count",
+           "parse_padding"]
 
 _SIZES = re.compile(r"^\d+(?:[x×,]\d+)*$")
 
@@ -55,25 +56,34 @@ def add_spec_options(parser: argparse.ArgumentParser, *, default_input: str = "5
 _OPTION_OF_FIELD = {"input_size": "--input", "kernel_size": "--kernel"}
 
 
-def _count(field: str, text: str) -> int:
+def parse_count(field: str, text: str) -> int:
+    """``'3'`` -> ``3``; ``'3x3'`` raises (a channel count or batch is one integer)."""
     value = parse_ints(field, text)
     if not isinstance(value, int):
         raise SpecError(f"{field}: expected one integer, got {text!r}")
     return value
 
 
+def parse_padding(text: str) -> str | int | tuple[int, ...]:
+    """``'same'``, ``'valid'``, ``'1'`` or one int per axis (``'1x0'``).
+
+    >>> parse_padding("SAME"), parse_padding("1x0")
+    ('same', (1, 0))
+    """
+    return text.lower() if text.lower() in ("same", "valid") else parse_ints("--padding", text)
+
+
 def spec_from_options(args: argparse.Namespace) -> ConvSpec:
     """Build (and so validate) the ConvSpec the options describe."""
-    padding = args.padding if args.padding.lower() in ("same", "valid") else parse_ints(
-        "--padding", args.padding)
+    padding = parse_padding(args.padding)
     try:
         return ConvSpec(parse_sizes("--input", args.input), parse_ints("--kernel", args.kernel),
-                        in_channels=_count("--in-channels", args.in_channels),
-                        out_channels=_count("--out-channels", args.out_channels),
-                        batch=_count("--batch", args.batch),
+                        in_channels=parse_count("--in-channels", args.in_channels),
+                        out_channels=parse_count("--out-channels", args.out_channels),
+                        batch=parse_count("--batch", args.batch),
                         stride=parse_ints("--stride", args.stride), padding=padding,
                         dilation=parse_ints("--dilation", args.dilation),
-                        groups=_count("--groups", args.groups), padding_mode=args.padding_mode)
+                        groups=parse_count("--groups", args.groups), padding_mode=args.padding_mode)
     except SpecError as err:  # name the command-line option, not the Python field
         field, rest = str(err).split(":", 1)
         option = _OPTION_OF_FIELD.get(field, "--" + field.replace("_", "-"))

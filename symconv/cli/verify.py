@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import SpecError, SymconvError
 from ..spec import ConvSpec
 from ..verification import DEFAULT_MAX_SYMBOLIC_PRODUCTS, Kind, Method, verify
-from .options import parse_ints, parse_sizes
+from .options import parse_count, parse_ints, parse_padding, parse_sizes
 
 _OPTION = {"input_size": "--input", "kernel_size": "--kernel", "in_channels": "--input",
            "out_channels": "--kernel", "batch": "--input"}
@@ -52,17 +52,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def _padding(text: str) -> Any:
-    return text.lower() if text.lower() in ("same", "valid") else parse_ints("--padding", text)
-
-
-def _one(field: str, text: str) -> int:
-    value = parse_ints(field, text)
-    if not isinstance(value, int):
-        raise SpecError(f"{field}: expected one integer, got {text!r}")
-    return value
-
-
 def spec_from_shapes(args: argparse.Namespace) -> ConvSpec:
     """The ConvSpec of ``--input NxCx... --kernel FxCgx...`` and the layer options."""
     inp, ker = parse_sizes("--input", args.input), parse_sizes("--kernel", args.kernel)
@@ -72,10 +61,11 @@ def spec_from_shapes(args: argparse.Namespace) -> ConvSpec:
     if len(ker) != len(inp):
         raise SpecError(f"--kernel: expected {len(inp)} sizes (F x C/groups x kernel) to match "
                         f"--input {args.input}, got {args.kernel!r}")
-    groups = _one("--groups", args.groups)
+    groups = parse_count("--groups", args.groups)
     try:
         spec = ConvSpec(inp[2:], ker[2:], in_channels=inp[1], out_channels=ker[0], batch=inp[0],
-                        stride=parse_ints("--stride", args.stride), padding=_padding(args.padding),
+                        stride=parse_ints("--stride", args.stride),
+                        padding=parse_padding(args.padding),
                         dilation=parse_ints("--dilation", args.dilation), groups=groups,
                         padding_mode=args.padding_mode)
     except SpecError as err:  # name the command-line option, not the Python field
@@ -114,9 +104,10 @@ def run(args: argparse.Namespace) -> int:
     fn = load_function(args.target)
     kwargs = None
     if args.pass_options:
-        kwargs = {"stride": parse_ints("--stride", args.stride), "padding": _padding(args.padding),
+        kwargs = {"stride": parse_ints("--stride", args.stride),
+                  "padding": parse_padding(args.padding),
                   "dilation": parse_ints("--dilation", args.dilation),
-                  "groups": _one("--groups", args.groups)}
+                  "groups": parse_count("--groups", args.groups)}
     verdict = verify(fn, spec, kind=args.kind, method=args.method, timeout=args.timeout,
                      trials=args.trials, max_symbolic_products=args.max_symbolic_products,
                      kwargs=kwargs)
