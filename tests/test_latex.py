@@ -109,7 +109,7 @@ def test_golden_elementwise_equals_dot_1d():
     got = derive("elementwise-equals-dot", ConvSpec((3,), (2,))).mathjax()
     assert got == "\n".join([
         r"\begin{aligned}",
-        r"  S_{i} &= \sum_{u=0}^{1} \left(\tilde{I}_{i + u} \cdot K_{u}\right) \qquad "
+        r"  S_{i} &= \sum_{u=0}^{1} \left(I_{i + u} \cdot K_{u}\right) \qquad "
         r"\text{definition: cross-correlation, PyTorch conv2d} \\",
         r"  S_{0} &= \left(I_{0} \cdot K_{0}\right) + \left(I_{1} \cdot K_{1}\right) \qquad "
         r"\text{the top-left window, one kernel row per line} \\",
@@ -140,7 +140,7 @@ def test_multichannel_indices_are_printed_only_when_needed():
     tex = derive("definition-equals-elementwise",
                  ConvSpec((4, 4), (2, 2), in_channels=2, out_channels=3, batch=2)).latex()
     assert r"S_{n,f,i,j} &= \sum_{c=0}^{1} \sum_{u=0}^{1} \sum_{v=0}^{1} " \
-           r"\left(\tilde{I}_{n,c,i + u,j + v} \cdot K_{f,c,u,v}\right)" in tex
+           r"\left(I_{n,c,i + u,j + v} \cdot K_{f,c,u,v}\right)" in tex
 
 
 def test_wide_matrices_are_truncated_with_cdots():
@@ -268,3 +268,15 @@ def test_figures_without_tex(tmp_path):
 
 def test_term_is_reexported():
     assert Term is TermClass
+
+
+def test_padded_inputs_are_named_and_defined():
+    """Every padded tensor on the page is defined in the text, with its own name when the
+    convolution's 'same' split differs from the correlation's."""
+    d = derive("convolution-is-flipped-correlation", ConvSpec((6, 5), (4, 2), padding="same"))
+    doc = d.document()
+    assert r"\hat{I}_{i + 3 - u,j + 1 - v}" in d.latex()
+    assert r"$\hat{I}$ is $I$ padded by $(2, 1), (1, 0)$" in doc
+    assert r"$\tilde{I}$ is $I$ padded by $(1, 2), (0, 1)$" in doc
+    plain = derive("elementwise-equals-dot", ConvSpec((4, 4), (3, 3))).document()
+    assert r"\tilde" not in plain and r"\hat" not in plain

@@ -66,7 +66,7 @@ def document(derivation: Derivation) -> str:
     """The derivation as a complete article for pdflatex."""
     body = [rf"\section*{{{escape_text(derivation.title)}}}",
             derivation.intro[0] if derivation.intro else "",
-            *(r"\emph{Claim:} " + escape_text(t) + "." for t in derivation.intro[1:])]
+            *(r"\emph{Claim:} " + t + "." for t in derivation.intro[1:])]
     body += _figures(derivation)
     body += [derivation.latex(), r"{\small " + _checked(derivation) + "}"]
     doc = environment("document", [b for b in body if b], separator="\n")

@@ -72,7 +72,10 @@ class Layer:
         self.numeric = x is not None
         self.conv_spec = spec.replace(padding=spec.convolution_pads)
         inp, ker, out = names.latex
-        self.labels = {"#in": inp, "#pad": r"\tilde{" + inp + "}", "#cpad": r"\tilde{" + inp + "}",
+        mirrored = spec.convolution_pads != spec.pads  # 'same' with an odd total: its own name
+        padded = any(p for pair in spec.pads for p in pair)  # unpadded: the input itself
+        self.labels = {"#in": inp, "#pad": (r"\tilde{" + inp + "}") if padded else inp,
+                       "#cpad": (r"\hat{" if mirrored else r"\tilde{") + inp + "}",
                        "#w": ker, "#flip": "{" + ker + "'}", "#flip2": "{" + ker + "''}",
                        "#out": out, "#Wrow": r"W_{\mathrm{row}}", "#Xcol": r"X_{\mathrm{col}}"}
         self.binding: dict[str, Any] = {
@@ -231,15 +234,20 @@ class Layer:
                 f"${out}$ the ${shape_o}$ output of the layer ({_describe(s)}); entries are "
                 f"{what}.")
         if any(p for pair in s.pads for p in pair):
-            text += (rf" $\tilde{{{inp}}}$ is ${inp}$ padded by ${_pads(s)}$ "
+            text += (rf" $\tilde{{{inp}}}$ is ${inp}$ padded by ${_pads(s.pads)}$ "
                      f"({s.padding_mode.value}).")
+        if s.convolution_pads != s.pads:
+            text += (rf" True convolution keeps the centre of the unflipped kernel, so it pads "
+                     rf"by the mirrored split: $\hat{{{inp}}}$ is ${inp}$ padded by "
+                     rf"${_pads(s.convolution_pads)}$ (as \texttt{{scipy.signal.convolve}} "
+                     "does in mode 'same').")
         if s.batch > 1 or s.in_channels > 1 or s.out_channels > 1:
             text += " Indices $n$, $c$, $f$ run over batch, input channel and filter."
         return text
 
 
-def _pads(spec: ConvSpec) -> str:
-    return ", ".join(f"({a}, {b})" for a, b in spec.pads)
+def _pads(pads: tuple[tuple[int, int], ...]) -> str:
+    return ", ".join(f"({a}, {b})" for a, b in pads)
 
 
 def _describe(spec: ConvSpec) -> str:

@@ -191,6 +191,35 @@ _RECIPES: dict[str, tuple[str, _Recipe]] = {
 }
 
 
+#: The claim each document states, as LaTeX text (constants: no user text reaches TeX here).
+_CLAIMS = {
+    "example": r"for every input and kernel, the definition, the sum of the element-wise product, "
+               r"the dot product and the im2col product are equal; the classic $5\times 5$ "
+               r"binary image and $3\times 3$ kernel give 4 at the top left",
+    "definition-equals-elementwise": r"the definition of cross-correlation, a sum over channels "
+                                     r"and kernel taps, is the sum of the element-wise "
+                                     r"(Hadamard) product of each window with the kernel",
+    "elementwise-equals-dot": r"summing the element-wise product of a window and the kernel is "
+                              r"the dot product $\operatorname{vec}(\text{window}) \cdot "
+                              r"\operatorname{vec}(\text{kernel})$",
+    "dot-equals-im2col": r"the dot products at every position are the entries of one matrix "
+                         r"product $W_{\mathrm{row}} X_{\mathrm{col}}$, columns ordered batch "
+                         r"slowest",
+    "dot-equals-im2col-batch-fastest": r"the dot products at every position are the entries of "
+                                       r"one matrix product $W_{\mathrm{row}} X_{\mathrm{col}}$, "
+                                       r"columns ordered batch fastest",
+    "all-formulations-agree": r"the definition, the sum of the element-wise product, the dot "
+                              r"product and the im2col matrix product give the same output",
+    "convolution-is-flipped-correlation": r"true convolution is cross-correlation with the "
+                                          r"kernel mirrored in every spatial axis (with "
+                                          r"\texttt{'same'} padding and an even kernel, the "
+                                          r"padding split mirrors too)",
+    "flip-is-involution": r"flipping the kernel twice gives the kernel back",
+    "output-size": r"the output length $\lfloor (i + p_l + p_r - d(k-1) - 1)/s \rfloor + 1$ "
+                   r"is the number of window positions that fit in the padded input",
+}
+
+
 def derive(name: str, spec: ConvSpec | None = None, *, names: Names | str | None = None
            ) -> Derivation:
     """The derivation called ``name`` on ``spec``, every step proved as it is built.
@@ -233,11 +262,9 @@ def derive(name: str, spec: ConvSpec | None = None, *, names: Names | str | None
         steps = recipe(layer)
         proofs, figures, labels = (prove(name, spec),), figures_for(layer, name), layer.labels
     if name == "example":
-        intro = (_example_intro(names), "for every input and kernel, the definition, the sum of "
-                 "the element-wise product, the dot product and the im2col product are equal; the "
-                 "classic 5x5 binary image and 3x3 kernel give 4 at the top left")
+        intro = (_example_intro(names), _CLAIMS["example"])
     else:
-        intro = (layer.size_text(), get_theorem(name).statement.split(" (position")[0])
+        intro = (layer.size_text(), _CLAIMS[name])
     return Derivation(name=name, title=title, spec=spec, names=names, labels=labels,
                       steps=tuple(steps), intro=intro, proofs=proofs, figures=figures)
 
