@@ -105,3 +105,24 @@ def test_call_and_changed_entries():
     assert changed_entries(a, a.copy()) == 0 and changed_entries(a, b) == 1
     assert changed_entries(b, b.copy()) == 0  # NaN stays NaN
     assert changed_entries(a, a[:2]) == 4
+
+
+def test_unwritten_np_empty_entries_are_explained():
+    """np.empty(dtype=object) holds None: the exact run fails, the randomized one refuses, and
+    the verdict says why the symbolic run could not go through."""
+    import numpy as np
+
+    from symconv import ConvSpec, verify
+
+    def leaky(x, w):
+        out = np.empty((1, 1, 3, 3), dtype=x.dtype)
+        out[:, :, :2, :] = 0  # the last row is never written
+        for i in range(2):
+            for j in range(3):
+                out[0, 0, i, j] = (x[0, 0, i:i + 3, j:j + 3] * w[0, 0]).sum()
+        return out * 1
+
+    verdict = verify(leaky, ConvSpec((5, 5), (3, 3)))
+    # with numbers, the unwritten row holds whatever memory held (usually wrong, not certainly)
+    assert verdict.method.startswith("randomized") and not verdict.proved
+    assert any("np.empty" in note for note in verdict.notes)

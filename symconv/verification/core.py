@@ -109,10 +109,13 @@ def verify(fn: Callable[..., Any], spec: ConvSpec, *, kind: Kind | str = Kind.CO
         if verdict is not None and (method is Method.EXACT or verdict.status is not Status.RAISED):
             return verdict
         assert verdict is not None
+        notes = (f"the function cannot run on symbolic entries ({_short(verdict.summary)}): "
+                 "randomized check instead",)
+        if "NoneType" in verdict.summary:  # np.empty(..., dtype=object) is filled with None
+            notes += ("None met a symbol: some entries of an np.empty array were read before "
+                      "being written; with numbers they hold whatever was in memory",)
         sampled = _randomized(fn, spec, kind, timeout, trials, seed, numeric_dtype, kwargs,
-                              start, (f"the function cannot run on symbolic entries "
-                                      f"({_short(verdict.summary)}): randomized check "
-                                      "instead",))
+                              start, notes)
         if sampled.status is Status.RAISED:  # the error is the function's, not the symbols'
             again = sampled.summary.removeprefix("the function raised ").removesuffix(
                 " on integer inputs")
