@@ -1,5 +1,8 @@
 """Shared pytest configuration.
 
+Hypothesis: in CI (``CI=true``) examples are derandomized, so a run is reproducible and a
+landing does not depend on luck; locally every run explores new examples.
+
 CI guard: torch is an optional extra, so torch tests skip themselves without it
 (``pytest.importorskip("torch")``).  In CI (``CI=true``) torch is installed on purpose, and a
 skip whose reason mentions torch means the oracle suite did not run: it is turned into a failure.
@@ -11,6 +14,11 @@ import os
 from collections.abc import Mapping
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
 
 
 def torch_skip_is_failure(reason: str, environ: Mapping[str, str]) -> bool:
