@@ -161,6 +161,15 @@ def prove_equal(left: Any, right: Any, statement: str = "",
     Entries may be ints, ``Fraction``, sympy polynomials or :class:`~symconv.ring.Polynomial`;
     floats and non-polynomials raise :class:`~symconv.errors.NotExactError` instead of being
     compared approximately.  ``progress(done, total)`` is called while comparing large tensors.
+
+    >>> import sympy
+    >>> a, b = sympy.symbols("a b")
+    >>> proof = prove_equal(np.array([a * b, a]), np.array([b * a, a + 0]), "commutativity")
+    >>> print(proof)
+    PROVED: commutativity
+      - left side: 2 entries, 2 products in canonical form
+      - right side: 2 entries, 2 products in canonical form
+      - all 2 positions have identical canonical forms
     """
     start = time.perf_counter()
     la, lc = _as_canonical_array(left)

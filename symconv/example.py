@@ -109,7 +109,11 @@ class WorkedExample:
 
 def worked_example(image: np.ndarray = CLASSIC_IMAGE,
                    kernel: np.ndarray = CLASSIC_KERNEL) -> WorkedExample:
-    """Compute the worked example with every formulation (default: the classic image/kernel)."""
+    """Compute the worked example with every formulation (default: the classic image/kernel).
+
+    >>> worked_example().asymmetric["convolution"].tolist()
+    [[2, 3, 3], [1, 3, 2], [2, 2, 1]]
+    """
     image, kernel = np.asarray(image), np.asarray(kernel)
     spec = ConvSpec(image.shape, kernel.shape)
     x, w = image[None, None], kernel[None, None]

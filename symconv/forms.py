@@ -120,7 +120,14 @@ def _ungroup(y: np.ndarray, spec: ConvSpec) -> np.ndarray:
 
 
 def elementwise_sum(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
-    """Sum of the element-wise (Hadamard) product of each receptive field with each kernel."""
+    """Sum of the element-wise (Hadamard) product of each receptive field with each kernel.
+
+    >>> import sympy
+    >>> x = np.array(sympy.symbols("a:4"))[None, None]
+    >>> w = np.array(sympy.symbols("p q"))[None, None]
+    >>> elementwise_sum(x, w, ConvSpec((4,), (2,)))
+    array([[[a0*p + a1*q, a1*p + a2*q, a2*p + a3*q]]], dtype=object)
+    """
     x, w = _check(x, w, spec)
     n, g, r = spec.batch, spec.groups, spec.rank
     cg, fg = spec.group_in_channels, spec.group_out_channels
@@ -132,7 +139,12 @@ def elementwise_sum(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
 
 
 def flattened_dot(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
-    """Dot product ``vec(patch) . vec(kernel)`` for every position and filter (row-major vec)."""
+    """Dot product ``vec(patch) . vec(kernel)`` for every position and filter (row-major vec).
+
+    >>> flattened_dot(np.arange(6).reshape(1, 1, 2, 3), np.ones((1, 1, 2, 2), int),
+    ...               ConvSpec((2, 3), (2, 2)))
+    array([[[[ 8, 12]]]])
+    """
     x, w = _check(x, w, spec)
     r = spec.rank
     rows = _grouped_vectors(x, spec)[:, :, None, ..., None, :]  # (N, G, 1, *O, 1, L)
@@ -160,7 +172,14 @@ def im2col(x: np.ndarray, spec: ConvSpec,
 
 def im2col_matmul(x: np.ndarray, w: np.ndarray, spec: ConvSpec,
                   layout: Im2colLayout | str = Im2colLayout.BATCH_SLOWEST) -> np.ndarray:
-    """One matrix multiply per group, ``W_row @ X_col``, then the columns folded back."""
+    """One matrix multiply per group, ``W_row @ X_col``, then the columns folded back.
+
+    >>> x = np.arange(8).reshape(2, 1, 4)  # batch of two 1-D signals
+    >>> im2col_matmul(x, np.array([[[1, -1]]]), ConvSpec((4,), (2,), batch=2), "batch-fastest")
+    array([[[-1, -1, -1]],
+    <BLANKLINE>
+           [[-1, -1, -1]]])
+    """
     x, w = _check(x, w, spec)
     y = _weight_rows(w, spec) @ im2col(x, spec, layout)  # (G, F/G, columns)
     g, fg, out = spec.groups, spec.group_out_channels, spec.output_size
@@ -195,6 +214,9 @@ def correlate(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     """Cross-correlation by definition: ``y[n,f,o] = sum_{c,u} w[f,c,u] xpad[n,c,o*s + u*d]``.
 
     This is PyTorch's ``conv2d``.
+
+    >>> correlate(np.array([[[1, 2, 3]]]), np.array([[[1, 10]]]), ConvSpec((3,), (2,)))
+    array([[[21, 32]]])
     """
     x, w = _check(x, w, spec)
     return _shift_and_add(x, w, spec, mirrored=False)

@@ -71,13 +71,21 @@ def symbolic_tensor(shape: tuple[int, ...], base: str,
 
 def symbolic_input(spec: ConvSpec, name: str = "x", *,
                    backend: Backend | str = Backend.SYMPY) -> np.ndarray:
-    """Variables for the input, shape ``(batch, in_channels, *input_size)``."""
+    """Variables for the input, shape ``(batch, in_channels, *input_size)``.
+
+    >>> symbolic_input(ConvSpec((3,), (2,), batch=2))[1, 0]
+    array([x_{1,0,0}, x_{1,0,1}, x_{1,0,2}], dtype=object)
+    """
     return symbolic_tensor(spec.input_shape, name, backend)
 
 
 def symbolic_weight(spec: ConvSpec, name: str = "w", *,
                     backend: Backend | str = Backend.SYMPY) -> np.ndarray:
-    """Variables for the weight, shape ``(out_channels, in_channels // groups, *kernel_size)``."""
+    """Variables for the weight, shape ``(out_channels, in_channels // groups, *kernel_size)``.
+
+    >>> symbolic_weight(ConvSpec((3,), (2,), out_channels=2), "K", backend="ring")[1, 0]
+    array([K_{1,0,0}, K_{1,0,1}], dtype=object)
+    """
     return symbolic_tensor(spec.weight_shape, name, backend)
 
 

@@ -117,12 +117,24 @@ _REGISTRY: dict[str, Theorem] = {t.name: t for t in (
 
 
 def theorems() -> list[str]:
-    """Names of the registered theorems, in the order ``symconv prove`` runs them."""
+    """Names of the registered theorems, in the order ``symconv prove`` runs them.
+
+    >>> "convolution-is-flipped-correlation" in theorems()
+    True
+    """
     return list(_REGISTRY)
 
 
 def get_theorem(name: str) -> Theorem:
-    """The theorem called ``name``; an unknown name raises with the closest matches."""
+    """The theorem called ``name``; an unknown name raises with the closest matches.
+
+    >>> get_theorem("flip-is-involution").statement
+    'flip(flip(w)) = w'
+    >>> get_theorem("flip-is-involutoin")
+    Traceback (most recent call last):
+    ...
+    symconv.errors.SymconvError: theorem: no theorem named 'flip-is-involutoin'; did you mean ...
+    """
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -138,6 +150,10 @@ def prove(name: str | Theorem, spec: ConvSpec, *, backend: Backend | str = Backe
     ``backend='ring'`` (default) executes on exact sparse polynomials; ``backend='sympy'`` on
     sympy symbols (slower, same canonical forms).  ``progress(message)`` hears about each phase,
     for long proofs.
+
+    >>> proof = prove("convolution-is-flipped-correlation", ConvSpec((6,), (4,), padding="same"))
+    >>> bool(proof), proof.positions, proof.products
+    (True, 6, 20)
     """
     thm = name if isinstance(name, Theorem) else get_theorem(name)
     tell = progress or (lambda message: None)

@@ -222,12 +222,18 @@ _CLAIMS = {
 
 def derive(name: str, spec: ConvSpec | None = None, *, names: Names | str | None = None
            ) -> Derivation:
-    """The derivation called ``name`` on ``spec``, every step proved as it is built.
+    r"""The derivation called ``name`` on ``spec``, every step proved as it is built.
 
     ``name`` is a theorem of :func:`symconv.theorems` or ``'example'`` (the classic 5x5/3x3
     worked example, whose spec is fixed); ``spec`` defaults to 5x5 * 3x3; ``names`` are the
     printed names of input, kernel and output (a :class:`~symconv.latex.names.Names` or
     ``'I,K,S'``).
+
+    >>> d = derive("elementwise-equals-dot", names="image,alpha,out")
+    >>> len(d.steps), all(step.proof for step in d.steps)
+    (4, True)
+    >>> print(d.latex().splitlines()[1].split(r"\left")[0])
+      \mathrm{out}_{i,j} &= \sum_{u=0}^{2} \sum_{v=0}^{2}
     """
     if isinstance(names, str):
         names = Names.parse(names)
