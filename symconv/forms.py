@@ -39,8 +39,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .errors import SpecError
 from .spec import ConvSpec, Pads
 
-__all__ = ["Im2colLayout", "pad", "patches", "im2col", "correlate", "elementwise_sum",
-           "flattened_dot", "im2col_matmul", "convolve", "flip"]
+__all__ = ["Im2colLayout", "check_operands", "pad", "patches", "im2col", "correlate",
+           "elementwise_sum", "flattened_dot", "im2col_matmul", "convolve", "flip"]
 
 
 class Im2colLayout(str, enum.Enum):
@@ -50,7 +50,9 @@ class Im2colLayout(str, enum.Enum):
     BATCH_FASTEST = "batch-fastest"  #: column ``(oh * OW + ow) * N + n`` (cs231n's conv_fast)
 
 
-def _check(x: np.ndarray, w: np.ndarray | None, spec: ConvSpec) -> tuple[np.ndarray, ...]:
+def check_operands(x: np.ndarray, w: np.ndarray | None,
+                   spec: ConvSpec) -> tuple[np.ndarray, ...]:
+    """``x`` (and ``w``) as arrays of the spec's shapes, or a SpecError naming the fix."""
     if not isinstance(spec, ConvSpec):
         raise SpecError(f"spec: expected a ConvSpec, got {type(spec).__name__}; "
                         "build one with ConvSpec(input_size, kernel_size, ...)")
@@ -91,7 +93,7 @@ def patches(x: np.ndarray, spec: ConvSpec) -> np.ndarray:
     array([[0, 1],
            [2, 3]])
     """
-    (x,) = _check(x, None, spec)
+    (x,) = check_operands(x, None, spec)
     r = spec.rank
     extent = tuple(d * (k - 1) + 1 for k, d in zip(spec.kernel_size, spec.dilation))
     windows = sliding_window_view(pad(x, spec), extent, axis=tuple(range(2, 2 + r)))
@@ -128,7 +130,7 @@ def elementwise_sum(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     >>> elementwise_sum(x, w, ConvSpec((4,), (2,)))
     array([[[a0*p + a1*q, a1*p + a2*q, a2*p + a3*q]]], dtype=object)
     """
-    x, w = _check(x, w, spec)
+    x, w = check_operands(x, w, spec)
     n, g, r = spec.batch, spec.groups, spec.rank
     cg, fg = spec.group_in_channels, spec.group_out_channels
     field = patches(x, spec).reshape(n, g, 1, cg, *spec.output_size, *spec.kernel_size)
@@ -145,7 +147,7 @@ def flattened_dot(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     ...               ConvSpec((2, 3), (2, 2)))
     array([[[[ 8, 12]]]])
     """
-    x, w = _check(x, w, spec)
+    x, w = check_operands(x, w, spec)
     r = spec.rank
     rows = _grouped_vectors(x, spec)[:, :, None, ..., None, :]  # (N, G, 1, *O, 1, L)
     cols = _weight_rows(w, spec)[(None, slice(None), slice(None), *(None,) * r, slice(None), None)]
@@ -180,7 +182,7 @@ def im2col_matmul(x: np.ndarray, w: np.ndarray, spec: ConvSpec,
     <BLANKLINE>
            [[-1, -1, -1]]])
     """
-    x, w = _check(x, w, spec)
+    x, w = check_operands(x, w, spec)
     y = _weight_rows(w, spec) @ im2col(x, spec, layout)  # (G, F/G, columns)
     g, fg, out = spec.groups, spec.group_out_channels, spec.output_size
     if Im2colLayout(layout) is Im2colLayout.BATCH_FASTEST:
@@ -218,7 +220,7 @@ def correlate(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     >>> correlate(np.array([[[1, 2, 3]]]), np.array([[[1, 10]]]), ConvSpec((3,), (2,)))
     array([[[21, 32]]])
     """
-    x, w = _check(x, w, spec)
+    x, w = check_operands(x, w, spec)
     return _shift_and_add(x, w, spec, mirrored=False)
 
 
@@ -232,7 +234,7 @@ def convolve(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     >>> convolve(np.array([[[1, 2, 3]]]), np.array([[[1, 10]]]), ConvSpec((3,), (2,)))
     array([[[12, 23]]])
     """
-    x, w = _check(x, w, spec)
+    x, w = check_operands(x, w, spec)
     return _shift_and_add(x, w, spec, mirrored=True)
 
 

@@ -35,7 +35,8 @@ from .forms import (
 from .spec import ConvSpec
 from .tensors import Backend, symbolic_input, symbolic_weight
 
-__all__ = ["Theorem", "theorems", "get_theorem", "prove", "DEFAULT_SPECS"]
+__all__ = ["Theorem", "theorems", "get_theorem", "prove", "prove_all", "window_counts",
+           "DEFAULT_SPECS"]
 
 Side = Callable[[np.ndarray, np.ndarray, ConvSpec], np.ndarray]
 
@@ -58,8 +59,12 @@ def _flipped_correlation(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.nda
     return correlate(x, flip(w), spec.replace(padding=spec.convolution_pads))
 
 
-def _window_counts(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
-    """Count, by enumeration, the window starts whose dilated kernel fits in the padded input."""
+def window_counts(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    """Count, by enumeration, the window starts whose dilated kernel fits in the padded input.
+
+    >>> window_counts(None, None, ConvSpec((7, 5), (3, 3), stride=2)).tolist()
+    [3, 2]
+    """
     counts = []
     for size, k, s, d in zip(spec.padded_size, spec.kernel_size, spec.stride, spec.dilation):
         counts.append(sum(1 for start in range(0, size, s) if start + d * (k - 1) <= size - 1))
@@ -111,7 +116,7 @@ _REGISTRY: dict[str, Theorem] = {t.name: t for t in (
             lambda x, w, spec: w, "flip(flip(w))", "w"),
     Theorem("output-size",
             "floor((i + pl + pr - d(k-1) - 1)/s) + 1 = number of window positions that fit",
-            lambda x, w, spec: np.array(spec.output_size, dtype=object), _window_counts,
+            lambda x, w, spec: np.array(spec.output_size, dtype=object), window_counts,
             "ConvSpec.output_size", "count of windows"),
 )}
 

@@ -32,7 +32,7 @@ from ..forms import (
     im2col_matmul,
 )
 from ..spec import ConvSpec
-from ..theorems import _window_counts, get_theorem, prove, theorems
+from ..theorems import get_theorem, prove, theorems, window_counts
 from .derivation import Derivation, Step
 from .display import FloorDiv, Times
 from .figures import figures_for
@@ -126,7 +126,7 @@ def _involution_chain(layer: Layer) -> list[Step]:
 
 def _output_size_chain(layer: Layer) -> list[Step]:
     s, steps = layer.spec, []
-    counts = _window_counts(layer.x, layer.w, s)
+    counts = window_counts(layer.x, layer.w, s)
     for axis, (i, k, st, d, (pl, pr)) in enumerate(zip(s.input_size, s.kernel_size, s.stride,
                                                        s.dilation, s.pads)):
         size = s.output_size[axis]

@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from ..errors import SpecError
-from ..forms import _check, pad
+from ..forms import check_operands, pad
 from ..spec import ConvSpec, PaddingMode
 from . import _paths
 from ._exact import FFT_ROUNDING_LIMIT, Arithmetic, arithmetic_of, error_bound
@@ -97,7 +97,7 @@ def conv(x: np.ndarray, w: np.ndarray, spec: ConvSpec,
     >>> conv(np.array([[[1, 2, 3, 4]]]), np.array([[[10, 1]]]), spec, "direct")
     array([[[41, 23, 41]]])
     """
-    x, w = _check(x, w, spec)
+    x, w = check_operands(x, w, spec)
     choice = _method(method)
     x, w, arith, dtype = _prepare(x, w, spec.products_per_output)
     if choice is Method.AUTO:
@@ -130,7 +130,7 @@ def conv_transpose(y: np.ndarray, w: np.ndarray, spec: ConvSpec, output_padding:
     array([[[ 1,  2, 13, 20, 30]]])
     """
     if not isinstance(spec, ConvSpec):
-        _check(y, w, spec)  # raises the spec error
+        check_operands(y, w, spec)  # raises the spec error
     y, w = np.asarray(y), np.asarray(w)
     if y.shape != spec.output_shape:
         raise SpecError(f"y: expected shape {spec.output_shape} (batch, out_channels, "
