@@ -30,7 +30,7 @@ from .ring import Polynomial
 from .spec import ConvSpec, PaddingMode, output_length
 from .tensors import Backend, substitute, symbolic_input, symbolic_weight
 from .theorems import DEFAULT_SPECS, Theorem, get_theorem, prove, theorems
-from .verification import Mistake, MistakeKind, Verdict, verify
+from .verification import Mistake, MistakeKind, Verdict, draw_verdict, verify
 
 __all__ = [
     # layer description and errors
@@ -46,7 +46,7 @@ __all__ = [
     # derivations (LaTeX)
     "Derivation", "DerivationError", "Names", "Step", "UnsafeNameError", "derive",
     # checking other people's code
-    "Mistake", "MistakeKind", "Verdict", "verify",
+    "Mistake", "MistakeKind", "Verdict", "verify", "draw_verdict",
     # numbers and other libraries' conventions
     "numeric", "PADDING_NAMES", "Translation", "translate",
 ]

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import SpecError, SymconvError
 from ..spec import ConvSpec
-from ..verification import DEFAULT_MAX_SYMBOLIC_PRODUCTS, Kind, Method, verify
+from ..verification import DEFAULT_MAX_SYMBOLIC_PRODUCTS, Kind, Method, Status, verify
 from .options import parse_count, parse_ints, parse_padding, parse_sizes
 
 _OPTION = {"input_size": "--input", "kernel_size": "--kernel", "in_channels": "--input",
@@ -47,8 +47,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=[m.value for m in Method], default=Method.AUTO.value)
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per call (default 60)")
     p.add_argument("--trials", type=int, default=8, help="randomized trials (default 8)")
+    p.add_argument("--figure", metavar="FILE.png", default=None,
+                   help="on a WRONG verdict, draw the first differing output position (.png or "
+                        ".svg; needs matplotlib)")
     p.add_argument("--max-symbolic-products", type=int, default=DEFAULT_MAX_SYMBOLIC_PRODUCTS,
                    help="above this size the check is randomized")
+    from ..verification.probe import DEFAULT_MAX_PROBE_CALLS
+    p.add_argument("--max-probe-calls", type=int, default=DEFAULT_MAX_PROBE_CALLS, metavar="N",
+                   help="when code that needs numbers is found wrong, call it on at most N "
+                        "pairs of one-hot inputs to name the mistake (0: never; default "
+                        f"{DEFAULT_MAX_PROBE_CALLS})")
     p.set_defaults(run=run)
 
 
@@ -101,6 +109,10 @@ def load_function(target: str) -> Callable[..., Any]:
 
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_shapes(args)
+    figure = getattr(args, "figure", None)
+    if figure is not None:  # check the file name before the (possibly long) verification
+        from ..verification.figure import figure_path
+        figure = figure_path(figure, "--figure")
     fn = load_function(args.target)
     kwargs = None
     if args.pass_options:
@@ -110,6 +122,17 @@ def run(args: argparse.Namespace) -> int:
                   "groups": parse_count("--groups", args.groups)}
     verdict = verify(fn, spec, kind=args.kind, method=args.method, timeout=args.timeout,
                      trials=args.trials, max_symbolic_products=args.max_symbolic_products,
-                     kwargs=kwargs)
+                     kwargs=kwargs, max_probe_calls=args.max_probe_calls)
     print(verdict)
+    if figure is not None:
+        from ..verification.figure import draw_verdict
+        if verdict.status is Status.WRONG and verdict.first_forms is not None:
+            try:
+                print(f"figure: wrote {draw_verdict(verdict, figure)}")
+            except SymconvError as err:  # name the option, not the Python argument
+                raise SymconvError(str(err).replace("path:", "--figure:", 1)) from None
+        else:
+            why = "the randomized check did not recover the products" if \
+                verdict.status is Status.WRONG else f"the verdict is {verdict.status.value}"
+            print(f"figure: not written ({why}: nothing to draw)")
     return 0 if verdict else 1

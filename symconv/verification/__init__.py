@@ -6,6 +6,8 @@
 * :mod:`.diagnose` - positions, products and the names of known mistakes
 * :mod:`.mistakes`, :mod:`.geometry` - the catalogue of wrong formulations, as index maps
 * :mod:`.randomized` - random integer trials with the Schwartz-Zippel bound
+* :mod:`.probe` - one-hot probing of black-box functions found wrong, so mistakes can be named
+* :mod:`.figure` - :func:`draw_verdict`, a wrong verdict as a picture
 
 The package is called ``verification`` so that ``symconv.verify`` can be the function.
 """
@@ -13,7 +15,10 @@ The package is called ``verification`` so that ``symconv.verify`` can be the fun
 from __future__ import annotations
 
 from .core import DEFAULT_MAX_SYMBOLIC_PRODUCTS, Method, verify
+from .figure import draw_verdict
+from .probe import DEFAULT_MAX_PROBE_CALLS, DEFAULT_MAX_PROBE_SECONDS
 from .verdict import ConcreteExample, Kind, Mistake, MistakeKind, Status, Verdict
 
 __all__ = ["verify", "Verdict", "Status", "Kind", "Method", "Mistake", "MistakeKind",
-           "ConcreteExample", "DEFAULT_MAX_SYMBOLIC_PRODUCTS"]
+           "ConcreteExample", "DEFAULT_MAX_SYMBOLIC_PRODUCTS", "DEFAULT_MAX_PROBE_CALLS",
+           "DEFAULT_MAX_PROBE_SECONDS", "draw_verdict"]

@@ -5,7 +5,9 @@ symbolic execution of the user's own numpy code) and compares the result with
 :func:`~symconv.forms.correlate` or :func:`~symconv.forms.convolve` by canonical forms
 (:func:`~symconv.engine.prove_equal`).  Functions that cannot take object arrays (torch, numba,
 float-only code) and layers above ``max_symbolic_products`` get the randomized exact check of
-:mod:`symconv.verification.randomized` instead.
+:mod:`symconv.verification.randomized` instead; when it finds them wrong, a small enough layer
+is probed with one-hot inputs (:mod:`symconv.verification.probe`) to recover the products and
+name the mistake as the exact path does.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from ..ring import Polynomial
 from ..spec import ConvSpec
 from ..tensors import Backend, parse_name, symbolic_input, symbolic_weight
 from .diagnose import Forms, describe_products, name_mistakes, shape_mistakes, value_at
+from .probe import DEFAULT_MAX_PROBE_CALLS, DEFAULT_MAX_PROBE_SECONDS, diagnose_by_probing
 from .randomized import expected_output, run_trials
 from .run import call, changed_entries, snapshot, to_numpy
-from .verdict import ConcreteExample, Kind, Status, Verdict
+from .verdict import ConcreteExample, Kind, Mistake, Status, Verdict
 
 __all__ = ["verify", "Method", "DEFAULT_MAX_SYMBOLIC_PRODUCTS"]
 
@@ -64,7 +67,9 @@ def _check_args(fn: Any, spec: Any, kind: Any, method: Any) -> tuple[Kind, Metho
 def verify(fn: Callable[..., Any], spec: ConvSpec, *, kind: Kind | str = Kind.CORRELATION,
            method: Method | str = Method.AUTO, timeout: float | None = 60.0, trials: int = 8,
            max_symbolic_products: int = DEFAULT_MAX_SYMBOLIC_PRODUCTS, seed: int = 0,
-           numeric_dtype: Any = np.int64, kwargs: dict[str, Any] | None = None) -> Verdict:
+           numeric_dtype: Any = np.int64, kwargs: dict[str, Any] | None = None,
+           max_probe_calls: int = DEFAULT_MAX_PROBE_CALLS,
+           max_probe_seconds: float = DEFAULT_MAX_PROBE_SECONDS) -> Verdict:
     """Check ``fn(x, w)`` (PyTorch layouts) against the spec's correlation or convolution.
 
     Returns a :class:`Verdict`, truthy when correct; it never raises what ``fn`` raises.
@@ -94,9 +99,17 @@ def verify(fn: Callable[..., Any], spec: ConvSpec, *, kind: Kind | str = Kind.CO
     ``method`` 'auto', 'exact' or 'randomized'; ``timeout`` seconds per call of ``fn`` (``None``:
     wait forever); ``trials`` of the randomized check; ``max_symbolic_products`` the size above
     which ``auto`` samples; ``numeric_dtype`` of the random integer inputs (e.g. 'float32' for
-    float-only code); ``kwargs`` passed to ``fn`` on every call.
+    float-only code); ``kwargs`` passed to ``fn`` on every call; ``max_probe_calls`` and
+    ``max_probe_seconds`` bound the one-hot probing that names the mistake of a function found
+    wrong by the randomized check (``max_probe_calls=0``: no probing).
     """
     kind, method = _check_args(fn, spec, kind, method)
+    if isinstance(max_probe_calls, bool) or not isinstance(max_probe_calls, int) or \
+            max_probe_calls < 0 or not max_probe_seconds > 0:
+        raise SymconvError(f"max_probe_calls/max_probe_seconds: expected an int >= 0 and a "
+                           f"positive number, got {max_probe_calls!r}, {max_probe_seconds!r}; "
+                           "use max_probe_calls=0 to turn probing off")
+    budget = (max_probe_calls, float(max_probe_seconds))
     start = time.perf_counter()
     size = int(np.prod(spec.output_shape)) * spec.products_per_output
     notes: tuple[str, ...] = ()
@@ -115,7 +128,7 @@ def verify(fn: Callable[..., Any], spec: ConvSpec, *, kind: Kind | str = Kind.CO
             notes += ("None met a symbol: some entries of an np.empty array were read before "
                       "being written; with numbers they hold whatever was in memory",)
         sampled = _randomized(fn, spec, kind, timeout, trials, seed, numeric_dtype, kwargs,
-                              start, notes)
+                              start, notes, budget)
         if sampled.status is Status.RAISED:  # the error is the function's, not the symbols'
             again = sampled.summary.removeprefix("the function raised ").removesuffix(
                 " on integer inputs")
@@ -123,7 +136,8 @@ def verify(fn: Callable[..., Any], spec: ConvSpec, *, kind: Kind | str = Kind.CO
                                                        f"{again}",),
                                        elapsed=time.perf_counter() - start)
         return sampled
-    return _randomized(fn, spec, kind, timeout, trials, seed, numeric_dtype, kwargs, start, notes)
+    return _randomized(fn, spec, kind, timeout, trials, seed, numeric_dtype, kwargs, start, notes,
+                       budget)
 
 
 def _short(summary: str, limit: int = 100) -> str:
@@ -138,9 +152,19 @@ def _verdict(status: Status, spec: ConvSpec, kind: Kind, method: str, summary: s
 
 def _randomized(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: float | None,
                 trials: int, seed: int, dtype: Any, kwargs: dict[str, Any] | None, start: float,
-                notes: tuple[str, ...]) -> Verdict:
+                notes: tuple[str, ...], budget: tuple[int, float]) -> Verdict:
     t = run_trials(fn, spec, kind, trials=trials, timeout=timeout, seed=seed, dtype=dtype,
                    kwargs=kwargs)
+    mistakes: tuple[Mistake, ...] = ()
+    found_details: tuple[str, ...] = ()
+    first_forms = None
+    if t.status in (Status.WRONG, Status.WRONG_SHAPE) and budget[0] > 0:
+        # the status stays the trials' (a counterexample); probing only explains it
+        found = diagnose_by_probing(fn, spec, kind, t.samples, t.positions, dtype=dtype,
+                                    kwargs=kwargs, timeout=timeout, max_calls=budget[0],
+                                    max_seconds=budget[1])
+        mistakes, found_details, notes = found.mistakes, found.details, notes + found.notes
+        first_forms = found.first_forms
     method = RANDOM if t.exact else ("tolerance check: random integer inputs, float outputs "
                                      "compared within rounding error (not exact)")
     shown = ", ".join("out[" + ",".join(map(str, p)) + "]" for p in t.positions)
@@ -148,8 +172,8 @@ def _randomized(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: flo
                                                   else ""),) if t.positions else ()
     return _verdict(t.status, spec, kind, method, t.summary, start, trials=t.trials,
                     bound=t.bound, differing=t.differing, positions=t.positions,
-                    example=t.example, traceback=t.traceback, details=details,
-                    notes=notes + t.notes)
+                    example=t.example, traceback=t.traceback, details=details + found_details,
+                    notes=notes + t.notes, mistakes=mistakes, first_forms=first_forms)
 
 
 def _exact(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: float | None,
@@ -220,7 +244,9 @@ def _exact(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: float | 
                     differing=cex.differing, positions=cex.positions,
                     example=_example(fn, spec, kind, cex.position, values,
                                      Polynomial(got_forms.terms[first[0]]).evaluate(values),
-                                     timeout, kwargs), notes=notes)
+                                     timeout, kwargs), notes=notes,
+                    first_forms=tuple(tuple(sorted(f.terms[first[0]].items()))
+                                      for f in (got_forms, want_forms)))
 
 
 def _witness(cex: Counterexample, got: Forms, want: Forms, flat: int) -> dict[str, int]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -69,6 +69,9 @@ class Trials:
     traceback: str | None = None
     fn_seconds: float = 0.0
     notes: tuple[str, ...] = ()
+    #: ``(x, w, output)`` of every trial that returned numbers (what probing is checked against)
+    samples: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...] = field(default=(),
+                                                                          compare=False)
 
 
 def _numeric_output(value: Any, spec: ConvSpec) -> tuple[np.ndarray | None, Status | None, str]:
@@ -155,6 +158,7 @@ def run_trials(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, *, trials: in
     bound = value_bound(spec)
     size = 2 * bound + 1
     fn_seconds, exact, worst = 0.0, True, 0.0
+    samples: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for trial in range(trials):
         x = rng.integers(-bound, bound + 1, spec.input_shape).astype(dtype)
         w = rng.integers(-bound, bound + 1, spec.weight_shape).astype(dtype)
@@ -168,8 +172,10 @@ def run_trials(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, *, trials: in
             return Trials(Status.RAISED, f"the function raised {outcome.error_line} on integer "
                           "inputs", trial, traceback=outcome.traceback)
         out, status, why = _numeric_output(outcome.value, spec)
+        if out is not None and out.dtype.kind in "biuf":
+            samples.append((before[0], before[1], out))
         if status is not None:
-            return Trials(status, why, trial + 1)
+            return Trials(status, why, trial + 1, fn_seconds=fn_seconds, samples=tuple(samples))
         assert out is not None
         changed = [f"{name} ({changed_entries(b, a)} entries)"
                    for name, b, a in (("x", before[0], x), ("w", before[1], w))
@@ -203,7 +209,7 @@ def run_trials(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, *, trials: in
             return Trials(Status.WRONG, f"{int(wrong.sum())} of {out.size} output positions "
                           f"differ on random integer inputs (trial {trial + 1})", trial + 1,
                           differing=int(wrong.sum()), positions=pos, fn_seconds=fn_seconds,
-                          example=example)
+                          example=example, samples=tuple(samples))
     prob = (2 / size) ** trials
     if not exact:
         return Trials(Status.PASSED_WITHIN_TOLERANCE, f"agrees with the spec within float "

@@ -129,6 +129,9 @@ class Verdict:
     bound: float | None = None
     traceback: str | None = None
     notes: tuple[str, ...] = ()
+    #: exact-path WRONG only: the canonical forms (user's, spec's) at ``positions[0]``, each as
+    #: sorted ``(monomial, coefficient)`` items; what :mod:`.figure` draws
+    first_forms: tuple[tuple[tuple[tuple[str, ...], Any], ...], ...] | None = None
 
     def __bool__(self) -> bool:
         return self.status.ok
