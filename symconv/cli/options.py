@@ -8,8 +8,8 @@ import re
 from ..errors import SpecError
 from ..spec import ConvSpec
 
-__all__ = ["add_spec_options", "spec_from_options", "parse_sizes", "parse_ints", "parse_count",
-           "parse_padding"]
+__all__ = ["add_spec_options", "add_layer_options", "spec_from_options", "parse_sizes",
+           "parse_ints", "parse_count", "parse_padding"]
 
 _SIZES = re.compile(r"^\d+(?:[x×,]\d+)*$")
 
@@ -44,13 +44,19 @@ def add_spec_options(parser: argparse.ArgumentParser, *, default_input: str = "5
     g.add_argument("--in-channels", default="1", metavar="C")
     g.add_argument("--out-channels", default="1", metavar="F")
     g.add_argument("--batch", default="1", metavar="N")
-    g.add_argument("--stride", default="1", metavar="S", help="one int or one per axis (2x1)")
-    g.add_argument("--padding", default="0", metavar="P",
-                   help="an int, one per axis (1x0), 'same' or 'valid'")
-    g.add_argument("--dilation", default="1", metavar="D")
-    g.add_argument("--groups", default="1", metavar="G")
-    g.add_argument("--padding-mode", default="zeros",
-                   help="zeros, reflect, replicate or circular")
+    add_layer_options(g)
+
+
+def add_layer_options(group: argparse._ActionsContainer) -> None:
+    """``--stride --padding --dilation --groups --padding-mode`` (shared with ``verify``)."""
+    group.add_argument("--stride", default="1", metavar="S",
+                       help="one int or one per axis (2x1)")
+    group.add_argument("--padding", default="0", metavar="P",
+                       help="an int, one per axis (1x0), 'same' or 'valid'")
+    group.add_argument("--dilation", default="1", metavar="D")
+    group.add_argument("--groups", default="1", metavar="G")
+    group.add_argument("--padding-mode", default="zeros",
+                       help="zeros, reflect, replicate or circular")
 
 
 _OPTION_OF_FIELD = {"input_size": "--input", "kernel_size": "--kernel"}

@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import SpecError, SymconvError
 from ..spec import ConvSpec
 from ..verification import DEFAULT_MAX_SYMBOLIC_PRODUCTS, Kind, Method, Status, verify
-from .options import parse_count, parse_ints, parse_padding, parse_sizes
+from .options import add_layer_options, parse_count, parse_ints, parse_padding, parse_sizes
 
 _OPTION = {"input_size": "--input", "kernel_size": "--kernel", "in_channels": "--input",
            "out_channels": "--kernel", "batch": "--input"}
@@ -33,13 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="input shape: batch, channels, 1 to 3 spatial sizes")
     p.add_argument("--kernel", required=True, metavar="FxCgxKHxKW",
                    help="weight shape: filters, channels per group, kernel sizes")
-    p.add_argument("--stride", default="1", metavar="S", help="one int or one per axis (2x1)")
-    p.add_argument("--padding", default="0", metavar="P",
-                   help="an int, one per axis (1x0), 'same' or 'valid'")
-    p.add_argument("--dilation", default="1", metavar="D")
-    p.add_argument("--groups", default="1", metavar="G")
-    p.add_argument("--padding-mode", default="zeros",
-                   help="zeros, reflect, replicate or circular")
+    add_layer_options(p)
     p.add_argument("--kind", choices=[k.value for k in Kind], default=Kind.CORRELATION.value,
                    help="correlation (PyTorch's conv, default) or convolution (flipped kernel)")
     p.add_argument("--pass-options", action="store_true",
