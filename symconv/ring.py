@@ -65,12 +65,7 @@ class Polynomial:
             c = _exact_scalar(coefficient)
             if c is None:
                 raise NotExactError(f"terms: expected exact coefficients, got {coefficient!r}")
-            m = tuple(sorted(monomial))
-            v = normal.get(m, 0) + c
-            if v:
-                normal[m] = v
-            else:
-                normal.pop(m, None)
+            _accumulate(normal, tuple(sorted(monomial)), c)
         self.terms: dict[Monomial, Coefficient] = normal
 
     @classmethod
@@ -108,7 +103,7 @@ class Polynomial:
         else:
             big, small = self.terms, o.terms
         out = dict(big)
-        for m, c in small.items():
+        for m, c in small.items():  # _accumulate, inlined: this loop is the hot path of sums
             v = out.get(m, 0) + c
             if v:
                 out[m] = v
@@ -144,12 +139,7 @@ class Polynomial:
         out: dict[Monomial, Coefficient] = {}
         for m1, c1 in a.items():
             for m2, c2 in b.items():
-                m = tuple(sorted(m1 + m2))
-                v = out.get(m, 0) + c1 * c2
-                if v:
-                    out[m] = v
-                else:
-                    out.pop(m, None)
+                _accumulate(out, tuple(sorted(m1 + m2)), c1 * c2)
         return Polynomial._wrap(out)
 
     __rmul__ = __mul__
@@ -254,13 +244,17 @@ class Polynomial:
                     raise NotExactError(f"entry: expected a polynomial, got the factor {f} in "
                                         f"{term}; symconv compares polynomials only")
                 names.extend([base.name] * int(exp))
-            m = tuple(sorted(names))
-            v = terms.get(m, 0) + c
-            if v:
-                terms[m] = v
-            else:
-                terms.pop(m, None)
+            _accumulate(terms, tuple(sorted(names)), c)
         return cls._wrap(terms)
+
+
+def _accumulate(terms: dict[Monomial, Coefficient], monomial: Monomial, c: Coefficient) -> None:
+    """``terms[monomial] += c``, dropping the monomial when its coefficient becomes 0."""
+    v = terms.get(monomial, 0) + c
+    if v:
+        terms[monomial] = v
+    else:
+        terms.pop(monomial, None)
 
 
 def format_monomial(monomial: Iterable[str]) -> str:
