@@ -161,6 +161,20 @@ def _per_channel(spec: ConvSpec, call: str) -> str:
             f" for n in range({spec.batch})])")
 
 
+def _emit_call(lines: list[str], spec: ConvSpec, single: bool, xname: str, wline: str | None,
+               call: str, slicer: str) -> None:
+    """Append ``y = call(x, w)``: on ``x[0, 0]`` and ``w[0, 0]`` directly for a single-channel
+    layer, otherwise summed per channel over ``xp`` and ``wd`` (see :func:`_per_channel`)."""
+    if single:
+        lines.append("y = " + call.format(x=xname, w="wd" if wline else "w") + slicer)
+        return
+    if xname == "x":
+        lines.insert(0, "xp = x")
+    if not wline:
+        lines.append("wd = w")
+    lines.append("y = " + _per_channel(spec, call) + slicer)
+
+
 def _scipy(spec: ConvSpec, function: str) -> Translation:
     single = _is_single(spec)
     name = function.rsplit(".", 1)[1]
@@ -188,19 +202,11 @@ def _scipy(spec: ConvSpec, function: str) -> Translation:
     wline = _dilate_line(spec, single)
     if wline:
         lines.append(wline)
-    wname = "wd" if wline else "w"
     opts = f"mode={mode!r}"
     if name == "correlate2d" and mode != "valid" and boundary != "fill":
         opts += f", boundary={boundary!r}"
-    if single:
-        lines.append(f"y = scipy.signal.{name}({xname}, {wname}, {opts}){slicer}")
-    else:
-        if xname == "x":
-            lines.insert(0, "xp = x")
-        if not wline:
-            lines.append("wd = w")
-        lines.append("y = " + _per_channel(spec, f"scipy.signal.{name}({{x}}, {{w}}, {opts})")
-                     + slicer)
+    _emit_call(lines, spec, single, xname, wline, f"scipy.signal.{name}({{x}}, {{w}}, {opts})",
+               slicer)
     offset = tuple(a - pl for (a, _), (pl, _) in zip(same, spec.pads))
     notes = [f"{name}(mode='same') pads {same} (left, right per axis); this layer pads "
              f"{spec.pads}"]
@@ -231,7 +237,6 @@ def _ndimage(spec: ConvSpec) -> Translation:
     wline = _dilate_line(spec, single)
     if wline:
         lines.append(wline)
-    wname = "wd" if wline else "w"
     if all(o is not None for o in origins):  # output as large as the input, a shifted centre
         xname, opts = "x", f"mode={mode!r}, origin={tuple(origins)}"
         slicer = _strides(spec, "" if single else ":, :, ")
@@ -242,15 +247,8 @@ def _ndimage(spec: ConvSpec) -> Translation:
         slicer = "[" + ("" if single else ":, :, ") + ", ".join(
             f":{s * (o - 1) + 1}" + (f":{s}" if s > 1 else "")
             for s, o in zip(spec.stride, spec.output_size)) + "]"
-    if single:
-        lines.append(f"y = scipy.ndimage.correlate({xname}, {wname}, {opts}){slicer}")
-    else:
-        if xname == "x":
-            lines.insert(0, "xp = x")
-        if not wline:
-            lines.append("wd = w")
-        lines.append("y = " + _per_channel(spec, f"scipy.ndimage.correlate({{x}}, {{w}}, "
-                                                 f"{opts})") + slicer)
+    _emit_call(lines, spec, single, xname, wline,
+               f"scipy.ndimage.correlate({{x}}, {{w}}, {opts})", slicer)
     notes = (f"ndimage mode '{mode}' is torch '{spec.padding_mode.value}'; ndimage 'reflect' is "
              "numpy 'symmetric', not torch 'reflect'",
              "origin o centres the kernel at tap E//2 + o, i.e. pads (E//2 + o) on the left")
