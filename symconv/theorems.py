@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +35,7 @@ from .forms import (
 from .spec import ConvSpec
 from .tensors import Backend, symbolic_input, symbolic_weight
 
-__all__ = ["Theorem", "theorems", "get_theorem", "prove", "prove_all", "window_counts",
+__all__ = ["Theorem", "theorems", "get_theorem", "prove", "window_counts",
            "DEFAULT_SPECS"]
 
 Side = Callable[[np.ndarray, np.ndarray, ConvSpec], np.ndarray]
@@ -192,11 +192,3 @@ DEFAULT_SPECS: tuple[tuple[str, ConvSpec], ...] = (
     ("3-D", ConvSpec((4, 4, 4), (2, 2, 2), in_channels=2)),
 )
 
-
-def prove_all(specs: Iterable[tuple[str, ConvSpec]] = DEFAULT_SPECS,
-              names: Iterable[str] | None = None) -> Iterable[tuple[str, str, ConvSpec, Proof]]:
-    """Yield ``(theorem, label, spec, proof)`` for every theorem on every configuration."""
-    specs = list(specs)
-    for name in names or theorems():
-        for label, spec in specs:
-            yield name, label, spec, prove(name, spec)
