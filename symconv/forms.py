@@ -36,6 +36,7 @@ import enum
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .arithmetic import widen
 from .errors import SpecError
 from .spec import ConvSpec, Pads
 
@@ -68,6 +69,12 @@ def check_operands(x: np.ndarray, w: np.ndarray | None,
                         f"groups, *kernel_size), got {w.shape}; add the missing axes, "
                         "e.g. w[None, None]")
     return x, w
+
+
+def _operands(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`check_operands`, then integer data widened so that no sum wraps around."""
+    x, w = check_operands(x, w, spec)
+    return widen(x, w, spec.products_per_output)
 
 
 def pad(x: np.ndarray, spec: ConvSpec, pads: Pads | None = None) -> np.ndarray:
@@ -130,7 +137,7 @@ def elementwise_sum(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     >>> elementwise_sum(x, w, ConvSpec((4,), (2,)))
     array([[[a0*p + a1*q, a1*p + a2*q, a2*p + a3*q]]], dtype=object)
     """
-    x, w = check_operands(x, w, spec)
+    x, w = _operands(x, w, spec)
     n, g, r = spec.batch, spec.groups, spec.rank
     cg, fg = spec.group_in_channels, spec.group_out_channels
     field = patches(x, spec).reshape(n, g, 1, cg, *spec.output_size, *spec.kernel_size)
@@ -147,7 +154,7 @@ def flattened_dot(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     ...               ConvSpec((2, 3), (2, 2)))
     array([[[[ 8, 12]]]])
     """
-    x, w = check_operands(x, w, spec)
+    x, w = _operands(x, w, spec)
     r = spec.rank
     rows = _grouped_vectors(x, spec)[:, :, None, ..., None, :]  # (N, G, 1, *O, 1, L)
     cols = _weight_rows(w, spec)[(None, slice(None), slice(None), *(None,) * r, slice(None), None)]
@@ -182,7 +189,7 @@ def im2col_matmul(x: np.ndarray, w: np.ndarray, spec: ConvSpec,
     <BLANKLINE>
            [[-1, -1, -1]]])
     """
-    x, w = check_operands(x, w, spec)
+    x, w = _operands(x, w, spec)
     y = _weight_rows(w, spec) @ im2col(x, spec, layout)  # (G, F/G, columns)
     g, fg, out = spec.groups, spec.group_out_channels, spec.output_size
     if Im2colLayout(layout) is Im2colLayout.BATCH_FASTEST:
@@ -220,7 +227,7 @@ def correlate(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     >>> correlate(np.array([[[1, 2, 3]]]), np.array([[[1, 10]]]), ConvSpec((3,), (2,)))
     array([[[21, 32]]])
     """
-    x, w = check_operands(x, w, spec)
+    x, w = _operands(x, w, spec)
     return _shift_and_add(x, w, spec, mirrored=False)
 
 
@@ -234,7 +241,7 @@ def convolve(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     >>> convolve(np.array([[[1, 2, 3]]]), np.array([[[1, 10]]]), ConvSpec((3,), (2,)))
     array([[[12, 23]]])
     """
-    x, w = check_operands(x, w, spec)
+    x, w = _operands(x, w, spec)
     return _shift_and_add(x, w, spec, mirrored=True)
 
 

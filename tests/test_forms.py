@@ -184,3 +184,25 @@ def test_symbolic_top_left_is_the_written_sum():
     xr, wr = symbolic_input(spec, backend=Backend.RING), symbolic_weight(spec, backend="ring")
     assert im2col_matmul(xr, wr, spec)[0, 0, 2, 1].terms == {
         (f"w_{{0,0,{u},{v}}}", f"x_{{0,0,{2 + u},{1 + v}}}"): 1 for u in range(3) for v in range(3)}
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.bool_])
+@pytest.mark.parametrize("name", [*FORMS, "convolve"])
+def test_narrow_integer_data_never_wraps(name, dtype):
+    """uint8 images give the exact integers (not 360000 mod 256), like int64 ones."""
+    spec = ConvSpec((4, 4), (3, 3), in_channels=2)
+    top = 1 if dtype is np.bool_ else int(np.iinfo(dtype).max)
+    x = np.full(spec.input_shape, top, dtype=dtype)
+    w = np.full(spec.weight_shape, top, dtype=dtype)
+    fn = FORMS.get(name, convolve)
+    got = fn(x, w, spec)
+    assert got.dtype.kind == "i" and got.dtype.itemsize == 8
+    assert (got == top * top * spec.products_per_output).all()
+
+
+def test_huge_integers_leave_int64_exactly():
+    spec = ConvSpec((3,), (2,))
+    x = np.array([[[2**40, 1, 2**40]]])
+    w = np.array([[[2**30, 3]]])
+    got = correlate(x, w, spec)
+    assert got.dtype == object and got.tolist() == [[[2**70 + 3, 2**30 + 3 * 2**40]]]

@@ -1,74 +1,23 @@
 """Which number type a numeric convolution runs in, and the rounding-error bound of float paths.
 
-Integer inputs are computed in ``int64`` when ``max|x| * max|w| * (products per output)`` fits,
-and in Python integers (an object array, exact at any size) otherwise; the FFT path runs on
-integers only when :func:`error_bound` guarantees that rounding its float64 result is exact.
+The arithmetic itself (``int64``, Python integers or floats) is chosen by
+:mod:`symconv.arithmetic`; the FFT path runs on integers only when :func:`error_bound`
+guarantees that rounding its float64 result is exact.
 """
 
 from __future__ import annotations
 
-import enum
 import math
 
 import numpy as np
 
-from ..errors import SpecError
+from ..arithmetic import Arithmetic, arithmetic_of
 from ..spec import ConvSpec
 
 __all__ = ["Arithmetic", "arithmetic_of", "error_bound", "FFT_ROUNDING_LIMIT"]
 
 #: A float64 FFT result is rounded to integers only when its error bound is below this.
 FFT_ROUNDING_LIMIT = 0.25
-
-_INT64_LIMIT = 2**63 - 1
-
-
-class Arithmetic(enum.Enum):
-    """The number type of a computation."""
-
-    FLOAT = "float"  #: floating point (or complex) in the inputs' common dtype
-    INT64 = "int64"  #: exact machine integers (the magnitude bound fits int64)
-    PYINT = "pyint"  #: exact Python integers / objects in an object array (no bound)
-
-
-def _is_integral(a: np.ndarray) -> bool:
-    if a.dtype.kind in "biu":
-        return True
-    if a.dtype.kind == "O":
-        return all(isinstance(v, (int, np.integer)) for v in a.flat)
-    return False
-
-
-def _max_abs(a: np.ndarray) -> int:
-    if a.size == 0:
-        return 0
-    if a.dtype.kind == "O":
-        return max(abs(int(v)) for v in a.flat)
-    return max(abs(int(a.max())), abs(int(a.min())))
-
-
-def arithmetic_of(x: np.ndarray, w: np.ndarray, reduction: int) -> tuple[Arithmetic, np.dtype]:
-    """Choose the arithmetic for ``sum of reduction products`` of entries of ``x`` and ``w``.
-
-    >>> arithmetic_of(np.ones(3, np.uint8), np.ones(2, np.int16), 9)
-    (<Arithmetic.INT64: 'int64'>, dtype('int64'))
-    >>> arithmetic_of(np.array([2**40]), np.array([2**30]), 9)[0]
-    <Arithmetic.PYINT: 'pyint'>
-    >>> arithmetic_of(np.ones(2, np.float32), np.ones(2, np.float32), 9)
-    (<Arithmetic.FLOAT: 'float'>, dtype('float32'))
-    """
-    if _is_integral(x) and _is_integral(w):
-        bound = _max_abs(x) * _max_abs(w) * max(reduction, 1)
-        if bound <= _INT64_LIMIT:
-            return Arithmetic.INT64, np.dtype(np.int64)
-        return Arithmetic.PYINT, np.dtype(object)
-    if x.dtype.kind == "O" or w.dtype.kind == "O":
-        return Arithmetic.PYINT, np.dtype(object)  # symbols, Fractions: exact object arithmetic
-    dtype = np.result_type(x.dtype, w.dtype)
-    if dtype.kind not in "fc":
-        raise SpecError(f"x, w: expected numbers (integer, float or complex arrays), got dtypes "
-                        f"{x.dtype} and {w.dtype}; convert with np.asarray(..., float)")
-    return Arithmetic.FLOAT, dtype
 
 
 def _channel_norms(a: np.ndarray) -> np.ndarray:
