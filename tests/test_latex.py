@@ -280,3 +280,18 @@ def test_padded_inputs_are_named_and_defined():
     assert r"$\tilde{I}$ is $I$ padded by $(1, 2), (0, 1)$" in doc
     plain = derive("elementwise-equals-dot", ConvSpec((4, 4), (3, 3))).document()
     assert r"\tilde" not in plain and r"\hat" not in plain
+
+
+@pytest.mark.parametrize("name", sorted(derivations()))
+@pytest.mark.parametrize("padding", [0, 1, "same"])
+def test_every_padded_input_on_the_page_is_defined(name, padding):
+    """A page that writes a padded input (tilde or hat) defines it in its setup, and the
+    unpadded input is written as the input itself."""
+    if name == "example":
+        return
+    spec = ConvSpec((4, 5), (2, 3), padding=padding)
+    page = derive(name, spec).document()
+    setup = page[:page.index(r"\begin{align*}")] if r"\begin{align*}" in page else page
+    for accent in (r"\tilde{I}", r"\hat{I}"):
+        if accent in page:
+            assert rf"${accent}$ is $I$ padded by" in setup, (name, padding, accent)

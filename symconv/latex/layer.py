@@ -74,8 +74,9 @@ class Layer:
         inp, ker, out = names.latex
         mirrored = spec.convolution_pads != spec.pads  # 'same' with an odd total: its own name
         padded = any(p for pair in spec.pads for p in pair)  # unpadded: the input itself
-        self.labels = {"#in": inp, "#pad": (r"\tilde{" + inp + "}") if padded else inp,
-                       "#cpad": (r"\hat{" if mirrored else r"\tilde{") + inp + "}",
+        padded_name = (r"\tilde{" + inp + "}") if padded else inp  # defined in setup()
+        self.labels = {"#in": inp, "#pad": padded_name,
+                       "#cpad": (r"\hat{" + inp + "}") if mirrored else padded_name,
                        "#w": ker, "#flip": "{" + ker + "'}", "#flip2": "{" + ker + "''}",
                        "#out": out, "#Wrow": r"W_{\mathrm{row}}", "#Xcol": r"X_{\mathrm{col}}"}
         self.binding: dict[str, Any] = {
