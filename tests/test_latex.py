@@ -129,10 +129,11 @@ def test_golden_definition_2d_with_stride_dilation_and_padding():
 
 
 def test_golden_flip_definition():
+    """Unpadded: the page indexes the input I itself (no undefined padded tilde-I)."""
     lines = derive("convolution-is-flipped-correlation").latex().splitlines()
     assert lines[1].startswith(r"  S_{i,j} &= \sum_{u=0}^{2} \sum_{v=0}^{2} "
-                               r"\left(\tilde{I}_{i + 2 - u,j + 2 - v} \cdot K_{u,v}\right)")
-    assert lines[2].startswith(r"  &= \sum_{u=0}^{2} \sum_{v=0}^{2} \left(\tilde{I}_{i + u,j + v}"
+                               r"\left(I_{i + 2 - u,j + 2 - v} \cdot K_{u,v}\right)")
+    assert lines[2].startswith(r"  &= \sum_{u=0}^{2} \sum_{v=0}^{2} \left(I_{i + u,j + v}"
                                r" \cdot K_{2 - u,2 - v}\right)")
 
 
