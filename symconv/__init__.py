@@ -30,11 +30,13 @@ from .ring import Polynomial
 from .spec import ConvSpec, PaddingMode, output_length
 from .tensors import Backend, substitute, symbolic_input, symbolic_weight
 from .theorems import DEFAULT_SPECS, Theorem, get_theorem, prove, theorems
+from .torch_layers import specs_from_module
 from .verification import Mistake, MistakeKind, Verdict, draw_verdict, verify
 
 __all__ = [
     # layer description and errors
     "ConvSpec", "PaddingMode", "output_length", "SymconvError", "SpecError", "NotExactError",
+    "specs_from_module",
     # symbolic tensors and the exact carrier
     "Backend", "Polynomial", "symbolic_input", "symbolic_weight", "substitute",
     # formulations

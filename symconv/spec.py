@@ -189,6 +189,70 @@ class ConvSpec:
                             f"padding_mode='{self.padding_mode.value}'", (pl, pr),
                             "use less padding or padding_mode='zeros'")
 
+    @classmethod
+    def from_torch(cls, layer: Any, input_size: Any, batch: int | None = None) -> ConvSpec:
+        """The spec of a PyTorch ``nn.ConvNd`` (or ``nn.ConvTransposeNd``) layer on an input.
+
+        ``input_size`` is the spatial size, or the whole input shape ``(N, C, *spatial)`` (then
+        ``N`` is the batch and ``C`` must be the layer's input channels).  The layer is read by
+        its attributes (``kernel_size``, ``stride``, ``padding``, ``dilation``, ``groups``,
+        ``padding_mode``), so torch is not imported here.  A transposed layer gives the
+        *forward* layer it transposes: channels swapped, and the input size of the forward layer
+        is the transposed layer's output size, so that ``output_size`` is ``input_size`` again.
+
+        >>> class Conv2d:  # what torch.nn.Conv2d(3, 8, 3, stride=2, padding=1) carries
+        ...     in_channels, out_channels, kernel_size, stride = 3, 8, (3, 3), (2, 2)
+        ...     padding, dilation, groups, transposed = (1, 1), (1, 1), 1, False
+        ...     padding_mode = "zeros"
+        >>> ConvSpec.from_torch(Conv2d(), (2, 3, 32, 32)).describe()
+        '32x32 * 3x3, N=2, C=3, F=8, stride 2, pad 1'
+        """
+        try:
+            kernel = tuple(layer.kernel_size)
+            attrs = {name: getattr(layer, name) for name in (
+                "in_channels", "out_channels", "stride", "padding", "dilation", "groups",
+                "padding_mode")}
+        except (AttributeError, TypeError):
+            raise _fail("layer", "a torch.nn.ConvNd or ConvTransposeNd layer",
+                        type(layer).__name__,
+                        "pass the conv module itself, e.g. model.conv1") from None
+        size = tuple(input_size) if isinstance(input_size, (tuple, list)) else (input_size,)
+        if len(size) == len(kernel) + 2:
+            batch, channels, size = size[0], size[1], size[2:]
+            expected = attrs["in_channels"]
+            if channels != expected:
+                raise _fail("input_size", f"{expected} channels (the layer's in_channels)",
+                            channels, "give the shape (N, C, *spatial) the layer receives")
+        if getattr(layer, "transposed", False):
+            return cls._from_transposed(layer, kernel, attrs, size, batch or 1)
+        padding = attrs["padding"]
+        return cls(size, kernel, in_channels=attrs["in_channels"],
+                   out_channels=attrs["out_channels"], batch=batch or 1, stride=attrs["stride"],
+                   padding=padding if isinstance(padding, str) else tuple(padding),
+                   dilation=attrs["dilation"], groups=attrs["groups"],
+                   padding_mode=attrs["padding_mode"])
+
+    @classmethod
+    def _from_transposed(cls, layer: Any, kernel: tuple[int, ...], attrs: dict[str, Any],
+                         size: tuple[int, ...], batch: int) -> ConvSpec:
+        rank = len(kernel)
+        stride = _per_axis("stride", attrs["stride"], rank, 1, "read from the layer")
+        dilation = _per_axis("dilation", attrs["dilation"], rank, 1, "read from the layer")
+        pads = _per_axis("padding", attrs["padding"], rank, 0, "read from the layer")
+        extra = _per_axis("output_padding", getattr(layer, "output_padding", 0), rank, 0,
+                          "read from the layer")
+        o = _per_axis("input_size", size, rank, 1, "sizes are positive integers")
+        forward = tuple((oi - 1) * s - 2 * p + d * (k - 1) + 1 + e for oi, s, p, d, k, e in zip(
+            o, stride, pads, dilation, kernel, extra))
+        spec = cls(forward, kernel, in_channels=attrs["out_channels"],
+                   out_channels=attrs["in_channels"], batch=batch, stride=stride, padding=pads,
+                   dilation=dilation, groups=attrs["groups"])
+        if spec.output_size != o:
+            raise _fail("output_padding", "a value smaller than the stride on every axis",
+                        extra, "this transposed layer is the adjoint of no forward layer with "
+                        "that input size; use output_padding < stride")
+        return spec
+
     # ---- the shape arithmetic: nothing outside this class computes a size ----
 
     @property
