@@ -52,3 +52,16 @@ __all__ = [
     # numbers and other libraries' conventions
     "numeric", "PADDING_NAMES", "Translation", "translate",
 ]
+
+
+def __getattr__(name: str) -> str:
+    """``symconv.__version__``, read from the installed package metadata (its one source,
+    ``pyproject.toml``) when first asked, so that ``import symconv`` does not pay for it."""
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("symconv")
+        except PackageNotFoundError:  # a source tree that was never installed
+            return "0+unknown"
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

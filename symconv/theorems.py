@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .engine import Proof, prove_equal
-from .errors import SymconvError
+from .errors import SpecError, SymconvError
 from .forms import (
     Im2colLayout,
     convolve,
@@ -161,6 +161,9 @@ def prove(name: str | Theorem, spec: ConvSpec, *, backend: Backend | str = Backe
     (True, 6, 20)
     """
     thm = name if isinstance(name, Theorem) else get_theorem(name)
+    if not isinstance(spec, ConvSpec):
+        raise SpecError(f"spec: expected a ConvSpec, got {type(spec).__name__} {spec!r}; "
+                        f"e.g. prove({thm.name!r}, ConvSpec((5, 5), (3, 3)))")
     tell = progress or (lambda message: None)
     start = time.perf_counter()
     x = symbolic_input(spec, backend=backend)

@@ -74,7 +74,16 @@ def test_disproof_exits_1_with_counterexample(capsys, monkeypatch):
     (["prove", "output-size", "--in-channels", "3", "--groups", "2"],
      "--in-channels: expected a multiple of groups=2"),
     (["prove", "output-size", "--padding", "same", "--stride", "2"], "--stride: expected 1"),
-    (["prove", "output-size", "--padding", "-1"], "--padding: expected sizes like 5x5"),
+    (["prove", "output-size", "--padding", "-1"], "--padding: expected an integer (1), one "
+     "per axis (1x0), a left,right pair for every axis (1,2), one pair per axis (0,1,1,2 or "
+     "0,1x1,2), 'same' or 'valid', got '-1'"),
+    (["prove", "output-size", "--padding", "full"], "'same' or 'valid', got 'full'"),
+    (["prove", "output-size", "--padding", "1,2,3"], "--padding: expected left,right pairs"),
+    (["prove", "output-size", "--padding", "0,1,1,2,0,0"], "--padding: expected one value or 2"),
+    (["prove", "output-size", "--stride", "2xa"], "error: --stride: expected sizes like 5x5"),
+    (["prove", "output-size", "--in-channels", "a"], "error: --in-channels: expected sizes"),
+    (["prove", "--all-sizes", "--input", "7x7"], "--all-sizes: proves every size at once, so "
+     "--input cannot apply"),
     (["prove", "output-size", "--padding-mode", "mirror"], "--padding-mode: expected one of"),
     (["prove", "output-size", "--batch", "2x2"], "--batch: expected one integer"),
     (["frobnicate"], "invalid choice"),

@@ -1,4 +1,8 @@
-"""``symconv prove [NAME] [layer options]``: prove theorems and print a table."""
+"""``symconv prove [NAME] [layer options] [--all-sizes] [--json] [--quiet]``: prove theorems.
+
+With no NAME and no layer option every theorem is proved on the default layers; with layer
+options (and no NAME) every theorem is proved on that layer; with NAME, that theorem.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +11,28 @@ import math
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
+from ..errors import SymconvError
 from ..spec import ConvSpec
 from ..theorems import DEFAULT_SPECS, get_theorem, prove, theorems
-from .options import add_spec_options, spec_from_options
+from .options import add_output_options, add_spec_options, given_options, spec_from_options
+from .records import document, dumps, general_record, proof_record
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("prove", help="prove theorems exactly (all, on the default layers)",
-                       description="Prove every theorem on a default set of layers, or one "
-                                   "theorem on the layer the options describe.")
-    p.add_argument("name", nargs="?", help="one of: " + ", ".join(theorems()))
+                       description="Prove every theorem on a default set of layers, every "
+                                   "theorem on the layer the options describe, or one theorem.")
+    name = p.add_argument("name", nargs="?", help="one of: " + ", ".join(theorems()))
+    name.completer = lambda **_: theorems()  # type: ignore[attr-defined]  # argcomplete
     p.add_argument("--backend", choices=["ring", "sympy"], default="ring",
                    help="carrier for the symbolic execution (default ring: exact and fast)")
     p.add_argument("--all-sizes", action="store_true",
                    help="prove for every size (all sizes symbolic, ranks 1-3) by checked "
-                        "rewrite steps; with NAME print that proof (layer options are ignored)")
+                        "rewrite steps; with NAME print that proof (takes no layer options)")
     add_spec_options(p)
+    add_output_options(p)
     p.set_defaults(run=run)
 
 
@@ -31,9 +40,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 LONG_PROOF_PRODUCTS = 100_000
 
 
-def _progress(spec: ConvSpec) -> Callable[[str], None] | None:
+def _progress(spec: ConvSpec, quiet: bool) -> Callable[[str], None] | None:
     products = spec.products_per_output * math.prod(spec.output_shape)
-    if products < LONG_PROOF_PRODUCTS:
+    if quiet or products < LONG_PROOF_PRODUCTS:
         return None
     start = time.perf_counter()
     print(f"  proving on {spec.describe()}: {products} products per side", file=sys.stderr)
@@ -44,38 +53,84 @@ def _progress(spec: ConvSpec) -> Callable[[str], None] | None:
     return tell
 
 
+def _all_sizes(args: argparse.Namespace) -> int:
+    given = given_options(args)
+    if given:
+        raise SymconvError(f"--all-sizes: proves every size at once, so {', '.join(given)} "
+                           "cannot apply; drop the layer options or drop --all-sizes")
+    from ..general.registry import RANKS, general_theorems, prove_general
+
+    if args.json:
+        names = general_theorems() if args.name is None else [args.name]
+        proofs = [prove_general(name, rank) for name in names for rank in RANKS]
+        holds = all(proofs)
+        records = [general_record(p, steps=args.name is not None) for p in proofs]
+        print(dumps(document("prove", holds, all_sizes=True, count=len(proofs),
+                             held=sum(map(bool, proofs)), proofs=records)))
+        return 0 if holds else 1
+    from ..general.report import all_sizes_report
+
+    text, holds = all_sizes_report(args.name)
+    if not args.quiet:
+        print(text)
+    elif not holds:
+        print("\n".join(line for line in text.splitlines()
+                        if line.startswith(("DISPROVED", "NOT PROVED"))
+                        or line.rstrip().endswith(("disproved", "not proved"))))
+    return 0 if holds else 1
+
+
+def _plan(args: argparse.Namespace) -> tuple[list[str], list[tuple[str, ConvSpec]]]:
+    names = theorems() if args.name is None else [get_theorem(args.name).name]
+    if args.name is None and not given_options(args):
+        return names, list(DEFAULT_SPECS)
+    return names, [("command line", spec_from_options(args))]
+
+
 def run(args: argparse.Namespace) -> int:
     if args.all_sizes:
-        from ..general.report import all_sizes_report
-
-        text, holds = all_sizes_report(args.name)
-        print(text)
-        return 0 if holds else 1
-    if args.name is None:
-        names, specs = theorems(), list(DEFAULT_SPECS)
-    else:
-        names, specs = [get_theorem(args.name).name], [("command line", spec_from_options(args))]
+        return _all_sizes(args)
+    names, specs = _plan(args)
+    text = not (args.json or args.quiet)
     width = max(len(n) for n in names)
     cfg = max(len(f"{label}: {spec.describe()}") for label, spec in specs)
     header = f"{'theorem':<{width}}  {'configuration':<{cfg}}  {'products':>8}  {'time':>8}  result"
-    print(header)
-    print("-" * len(header))
-    failures, total_time = [], 0.0
+    if text:
+        print(header)
+        print("-" * len(header))
+    failures, records, total_time = [], [], 0.0
     for name in names:
         for label, spec in specs:
-            proof = prove(name, spec, backend=args.backend, progress=_progress(spec))
+            proof = prove(name, spec, backend=args.backend,
+                          progress=_progress(spec, args.quiet))
             total_time += proof.elapsed
-            result = "proved" if proof else "DISPROVED"
-            print(f"{name:<{width}}  {label + ': ' + spec.describe():<{cfg}}  "
-                  f"{proof.products:>8}  {proof.elapsed * 1000:>6.1f}ms  {result}", flush=True)
+            records.append(proof_record(name, label, spec, proof))
+            if text:
+                result = "proved" if proof else "DISPROVED"
+                print(f"{name:<{width}}  {label + ': ' + spec.describe():<{cfg}}  "
+                      f"{proof.products:>8}  {proof.elapsed * 1000:>6.1f}ms  {result}", flush=True)
             if not proof:
                 failures.append(proof)
-    count = len(names) * len(specs)
+    count = len(records)
+    if args.json:
+        print(dumps(document("prove", not failures, all_sizes=False, count=count,
+                             held=count - len(failures), seconds=total_time, proofs=records)))
+        return 1 if failures else 0
+    if args.quiet:
+        for proof in failures:
+            print(f"DISPROVED: {proof.statement}")
+        return 1 if failures else 0
+    _summary(count, failures, total_time, args)
+    return 1 if failures else 0
+
+
+def _summary(count: int, failures: list[Any], total_time: float, args: argparse.Namespace) -> None:
     print(f"\n{count - len(failures)} of {count} proofs hold ({total_time:.2f} s of proving); "
           "each is an exact comparison of canonical polynomial forms.")
     if args.name is None:
-        print("These hold on the configurations above; `symconv prove --all-sizes` proves them "
-              "for every size.")
+        where = ("the configurations above" if not given_options(args)
+                 else "the layer the command line describes")
+        print(f"These hold on {where}; `symconv prove --all-sizes` proves them for every size.")
     for proof in failures:
         print("\n" + str(proof), file=sys.stdout)
-    return 1 if failures else 0
+

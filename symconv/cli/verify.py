@@ -1,5 +1,8 @@
 """``symconv verify MODULE:FUNCTION --input NxCxHxW --kernel FxCgxKHxKW``: check a convolution.
 
+The layer can also be given as ``prove`` takes it: ``--input HxW --kernel KHxKW --in-channels C
+--out-channels F --batch N``.
+
 The module is imported from the current directory.  Exit 0 correct, 1 wrong (the diagnosis is
 printed), 2 bad input (unknown module or function, bad shape): one line, no traceback.
 """
@@ -8,18 +11,26 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import SpecError, SymconvError
-from ..spec import ConvSpec
+from ..errors import SymconvError
+from ..spec import ConvSpec, PaddingMode
 from ..verification import DEFAULT_MAX_SYMBOLIC_PRODUCTS, Kind, Method, Status, verify
-from .options import add_layer_options, parse_count, parse_ints, parse_padding, parse_sizes
-
-_OPTION = {"input_size": "--input", "kernel_size": "--kernel", "in_channels": "--input",
-           "out_channels": "--kernel", "batch": "--input"}
+from .options import (
+    add_channel_options,
+    add_layer_options,
+    add_output_options,
+    check_number,
+    parse_count,
+    parse_ints,
+    parse_padding,
+    verify_spec_from_options,
+)
+from .records import document, dumps, verdict_record
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,14 +41,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("target", metavar="MODULE:FUNCTION",
                    help="e.g. myconv:conv2d (imported from the current directory)")
     p.add_argument("--input", required=True, metavar="NxCxHxW",
-                   help="input shape: batch, channels, 1 to 3 spatial sizes")
+                   help="input shape: batch, channels, 1 to 3 spatial sizes; or the spatial "
+                        "size HxW with --in-channels/--out-channels/--batch, as prove takes it")
     p.add_argument("--kernel", required=True, metavar="FxCgxKHxKW",
-                   help="weight shape: filters, channels per group, kernel sizes")
+                   help="weight shape: filters, channels per group, kernel sizes; or KHxKW")
+    add_channel_options(p, default=None)
     add_layer_options(p)
     p.add_argument("--kind", choices=[k.value for k in Kind], default=Kind.CORRELATION.value,
                    help="correlation (PyTorch's conv, default) or convolution (flipped kernel)")
     p.add_argument("--pass-options", action="store_true",
-                   help="call FUNCTION(x, w, stride=, padding=, dilation=, groups=)")
+                   help="call FUNCTION(x, w, stride=, padding=, dilation=, groups=) and "
+                        "padding_mode= when FUNCTION takes it or --padding-mode is not zeros")
     p.add_argument("--method", choices=[m.value for m in Method], default=Method.AUTO.value)
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per call (default 60)")
     p.add_argument("--trials", type=int, default=8, help="randomized trials (default 8)")
@@ -51,32 +65,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="when code that needs numbers is found wrong, call it on at most N "
                         "pairs of one-hot inputs to name the mistake (0: never; default "
                         f"{DEFAULT_MAX_PROBE_CALLS})")
+    add_output_options(p)
     p.set_defaults(run=run)
 
 
 def spec_from_shapes(args: argparse.Namespace) -> ConvSpec:
-    """The ConvSpec of ``--input NxCx... --kernel FxCgx...`` and the layer options."""
-    inp, ker = parse_sizes("--input", args.input), parse_sizes("--kernel", args.kernel)
-    if not 3 <= len(inp) <= 5:
-        raise SpecError(f"--input: expected N x C x 1 to 3 spatial sizes, got {args.input!r}; "
-                        "e.g. --input 1x3x32x32")
-    if len(ker) != len(inp):
-        raise SpecError(f"--kernel: expected {len(inp)} sizes (F x C/groups x kernel) to match "
-                        f"--input {args.input}, got {args.kernel!r}")
-    groups = parse_count("--groups", args.groups)
-    try:
-        spec = ConvSpec(inp[2:], ker[2:], in_channels=inp[1], out_channels=ker[0], batch=inp[0],
-                        stride=parse_ints("--stride", args.stride),
-                        padding=parse_padding(args.padding),
-                        dilation=parse_ints("--dilation", args.dilation), groups=groups,
-                        padding_mode=args.padding_mode)
-    except SpecError as err:  # name the command-line option, not the Python field
-        field, rest = str(err).split(":", 1)
-        raise SpecError(_OPTION.get(field, "--" + field.replace("_", "-")) + ":" + rest) from None
-    if ker[1] != spec.group_in_channels:
-        raise SpecError(f"--kernel: expected {spec.group_in_channels} channels per group "
-                        f"(C={inp[1]} / groups={groups}) as its second size, got {ker[1]}")
-    return spec
+    """The ConvSpec of ``--input NxCx... --kernel FxCgx...`` (or ``--input HxW`` with
+    ``--in-channels`` ...) and the layer options."""
+    return verify_spec_from_options(args)
 
 
 def load_function(target: str) -> Callable[..., Any]:
@@ -101,32 +97,65 @@ def load_function(target: str) -> Callable[..., Any]:
     return fn
 
 
+def _call_options(args: argparse.Namespace, spec: ConvSpec,
+                  fn: Callable[..., Any]) -> dict[str, Any] | None:
+    """The keyword arguments of ``--pass-options`` (PyTorch's names)."""
+    if not args.pass_options:
+        return None
+    kwargs: dict[str, Any] = {"stride": parse_ints("--stride", args.stride),
+                              "padding": parse_padding(args.padding, spec.rank),
+                              "dilation": parse_ints("--dilation", args.dilation),
+                              "groups": parse_count("--groups", args.groups)}
+    try:
+        params = inspect.signature(fn).parameters.values()
+        takes = any(p.name == "padding_mode" or p.kind is p.VAR_KEYWORD for p in params)
+    except (TypeError, ValueError):  # no signature (builtins, some C extensions)
+        takes = False
+    if takes or spec.padding_mode is not PaddingMode.ZEROS:
+        kwargs["padding_mode"] = spec.padding_mode.value
+    return kwargs
+
+
+def _check_budgets(args: argparse.Namespace) -> None:
+    check_number("--timeout", args.timeout, minimum=0, what="a number of seconds")
+    check_number("--trials", args.trials, minimum=1, inclusive=True, what="an integer")
+    check_number("--max-symbolic-products", args.max_symbolic_products, minimum=0,
+                 inclusive=True, what="an integer")
+    check_number("--max-probe-calls", args.max_probe_calls, minimum=0, inclusive=True,
+                 what="an integer")
+
+
 def run(args: argparse.Namespace) -> int:
+    _check_budgets(args)
     spec = spec_from_shapes(args)
     figure = getattr(args, "figure", None)
     if figure is not None:  # check the file name before the (possibly long) verification
         from ..verification.figure import figure_path
         figure = figure_path(figure, "--figure")
     fn = load_function(args.target)
-    kwargs = None
-    if args.pass_options:
-        kwargs = {"stride": parse_ints("--stride", args.stride),
-                  "padding": parse_padding(args.padding),
-                  "dilation": parse_ints("--dilation", args.dilation),
-                  "groups": parse_count("--groups", args.groups)}
     verdict = verify(fn, spec, kind=args.kind, method=args.method, timeout=args.timeout,
                      trials=args.trials, max_symbolic_products=args.max_symbolic_products,
-                     kwargs=kwargs, max_probe_calls=args.max_probe_calls)
-    print(verdict)
+                     kwargs=_call_options(args, spec, fn), max_probe_calls=args.max_probe_calls)
+    if args.json:
+        print(dumps({**document("verify", bool(verdict), target=args.target),
+                     **verdict_record(verdict)}))
+    elif not args.quiet:
+        print(verdict)
+    elif not verdict:
+        print(str(verdict).splitlines()[0])
     if figure is not None:
-        from ..verification.figure import draw_verdict
-        if verdict.status is Status.WRONG and verdict.first_forms is not None:
-            try:
-                print(f"figure: wrote {draw_verdict(verdict, figure)}")
-            except SymconvError as err:  # name the option, not the Python argument
-                raise SymconvError(str(err).replace("path:", "--figure:", 1)) from None
-        else:
-            why = "the randomized check did not recover the products" if \
-                verdict.status is Status.WRONG else f"the verdict is {verdict.status.value}"
-            print(f"figure: not written ({why}: nothing to draw)")
+        _figure(verdict, figure, sys.stderr if args.json or args.quiet else sys.stdout)
     return 0 if verdict else 1
+
+
+def _figure(verdict: Any, figure: Any, out: Any) -> None:
+    from ..verification.figure import draw_verdict
+    if verdict.status is Status.WRONG and verdict.first_forms is not None:
+        try:
+            print(f"figure: wrote {draw_verdict(verdict, figure)}", file=out)
+        except SymconvError as err:  # name the option, not the Python argument
+            raise SymconvError(str(err).replace("path:", "--figure:", 1)) from None
+    else:
+        why = "the randomized check did not recover the products" if \
+            verdict.status is Status.WRONG else f"the verdict is {verdict.status.value}"
+        print(f"figure: not written ({why}: nothing to draw)", file=out)

@@ -1,0 +1,8 @@
+"""``python -m symconv``: the same command line as the ``symconv`` script."""
+
+from __future__ import annotations
+
+from .cli import entry_point
+
+if __name__ == "__main__":
+    entry_point()
