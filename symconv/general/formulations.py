@@ -122,6 +122,12 @@ class Sizes:
         """``(Cg, k...)``: the row-major order of ``vec`` and of im2col rows."""
         return (self.Cg, *self.K)
 
+    @property
+    def size_symbols(self) -> tuple[sympy.Symbol, ...]:
+        """Every size symbol (the free symbols a view body may mention besides its formals)."""
+        return (self.N, self.G, self.Cg, self.Fg, *self.K, *self.out_sizes, *self.in_sizes,
+                *self.s, *self.d, *self.pl, *self.pr)
+
     def pads(self, padding: Padding = Padding.EXPLICIT) -> tuple[sympy.Expr, ...]:
         """``xpad``'s parameters ``(pl, pr)`` per axis, flattened."""
         out: list[sympy.Expr] = []

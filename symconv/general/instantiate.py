@@ -3,7 +3,9 @@
 :func:`evaluate` turns a :class:`~symconv.general.formulations.Formulation` into the tensor of
 exact polynomials it describes, reading ``w`` and ``xpad`` from the same symbolic tensors the
 instance engine uses (``xpad`` is :func:`symconv.forms.pad` of the symbolic input, so every
-padding mode works).  Comparing that tensor with a formulation in :mod:`symconv.forms` through
+padding mode works).  It evaluates in environments (:mod:`.semantics`), never by substituting,
+so a summation variable shadows an outer symbol exactly as the notation says.  Comparing
+that tensor with a formulation in :mod:`symconv.forms` through
 :func:`symconv.engine.prove_equal` ties each description to the code it describes.
 
 >>> from symconv import ConvSpec, correlate, prove_equal, symbolic_input, symbolic_weight
@@ -32,13 +34,10 @@ from ..forms import pad
 from ..spec import ConvSpec, Pads
 from ..tensors import Backend, symbolic_input, symbolic_weight
 from .formulations import Formulation, Padding, Sizes
-from .rules import unfold_all
-from .terms import Access
+from .semantics import IllFormedError, monomials
 
 __all__ = ["size_values", "evaluate", "GeneralCounterexample", "IllFormedError",
            "search_counterexample", "small_specs"]
-
-_MODULES = [{"FloorDiv": lambda a, m: a // m, "Rem": lambda a, m: a % m}]
 
 
 def size_values(sz: Sizes, spec: ConvSpec, pads: Pads | None = None) -> dict[sympy.Symbol, int]:
@@ -57,13 +56,6 @@ def size_values(sz: Sizes, spec: ConvSpec, pads: Pads | None = None) -> dict[sym
     return values
 
 
-def _compile(access: Access, variables: Sequence[sympy.Symbol],
-             values: dict[sympy.Symbol, int]) -> Any:
-    exprs = [e.xreplace({k: sympy.Integer(v) for k, v in values.items()})
-             for e in access.expressions()]
-    return sympy.lambdify(list(variables), exprs, modules=_MODULES)
-
-
 def _pairs(flat: Sequence[int]) -> Pads:
     return tuple((int(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2))
 
@@ -79,36 +71,37 @@ def evaluate(form: Formulation, sz: Sizes, spec: ConvSpec, *, pads: Pads | None 
              kind: str = "output") -> np.ndarray:
     """The tensor the description denotes at ``spec``: shape ``spec.output_shape`` (or
     ``spec.weight_shape`` with ``kind='weight'``), entries exact polynomials in ``x``, ``w``."""
+    if kind not in ("output", "weight"):
+        raise SymconvError(f"kind: expected 'output' or 'weight', got {kind!r}")
     values = size_values(sz, spec, pads)
-    term = form.term
-    steps = unfold_all(term, form.views)
-    term = steps[-1].term if steps else term
-    entry = sz.entry if kind == "output" else sz.weight_entry
-    variables = [v for v, _ in entry] + list(term.variables)
     x = symbolic_input(spec, backend=Backend.RING)
     w = symbolic_weight(spec, backend=Backend.RING)
     padded: dict[Pads, np.ndarray] = {}
-    compiled = [(f.tensor, len(f.index), _compile(f, variables, values)) for f in term.factors]
-    ranges = [range(int(sympy.sympify(hi).xreplace(values)) + 1) for _, hi in term.bounds]
+
+    def read(tensor: str, params: tuple[int, ...], index: tuple[int, ...]) -> Any:
+        if tensor == "w" and not params:
+            return _read(w, "w", index)
+        if tensor == "xpad":
+            if len(params) != 2 * spec.rank or any(p < 0 for p in params):
+                raise IllFormedError(f"reads xpad with pads {params}: expected {spec.rank} "
+                                     "nonnegative (left, right) pairs")
+            key = _pairs(params)
+            if key not in padded:
+                padded[key] = pad(x, spec, key)
+            return _read(padded[key], "xpad", index)
+        raise SymconvError(f"description: unknown base tensor {tensor!r}")
+
+    entry = sz.entry if kind == "output" else sz.weight_entry
     shape = spec.output_shape if kind == "output" else spec.weight_shape
     out = np.empty(shape, dtype=object)
     entry_ranges = [range(int(sympy.sympify(hi).xreplace(values)) + 1) for _, hi in entry]
     for point in itertools.product(*entry_ranges):
+        env = dict(zip((v for v, _ in entry), point))
         total: Any = 0
-        for inner in itertools.product(*ranges):
+        for atoms in monomials(form.term, form.views, values, env):
             product: Any = 1
-            for tensor, arity, fn in compiled:
-                numbers = [int(v) for v in fn(*point, *inner)]
-                index, params = numbers[:arity], numbers[arity:]
-                if tensor == "w":
-                    product = product * _read(w, "w", index)
-                elif tensor == "xpad":
-                    key = _pairs(params)
-                    if key not in padded:
-                        padded[key] = pad(x, spec, key)
-                    product = product * _read(padded[key], "xpad", index)
-                else:
-                    raise SymconvError(f"description: unknown base tensor {tensor!r}")
+            for tensor, params, index in atoms:
+                product = product * read(tensor, params, index)
             total = total + product
         if kind == "output":
             n, g, j, *o = point
@@ -141,10 +134,6 @@ def small_specs(rank: int, padding: Padding = Padding.EXPLICIT, count: int = 40,
                        groups=groups)
 
 
-class IllFormedError(SymconvError):
-    """A description reads a tensor outside its shape at some concrete size."""
-
-
 @dataclass(frozen=True)
 class GeneralCounterexample:
     """A concrete layer on which the two descriptions differ, and the instance comparison.
@@ -173,7 +162,8 @@ def search_counterexample(left: Formulation, right: Formulation, sz: Sizes, *,
     shows differing products.  ``pads='convolution'`` reads the pad symbols from
     ``spec.convolution_pads``.
     """
-    padding = left.padding if left.padding is not Padding.EXPLICIT else right.padding
+    padding = Padding(left.padding)
+    padding = padding if padding is not Padding.EXPLICIT else Padding(right.padding)
     ill_formed = None
     for spec in specs if specs is not None else small_specs(sz.rank, padding):
         chosen = spec.convolution_pads if pads == "convolution" else spec.pads

@@ -5,6 +5,11 @@ A :class:`GeneralStatement` pairs two formulations with a script of tactics for 
 the scripts rewrites both sides, one checked :class:`Step` at a time, to normal forms that the
 closing check compares.  Any refused rule or failed closing leaves the statement unproved; a
 search over small concrete layers then looks for a counterexample with the instance engine.
+
+Nothing escapes as an exception: an ill-formed statement (:mod:`.wellformed`), a refused rule,
+a rewrite whose independent re-check fails (:func:`.semantics.recheck`: before and after must
+denote the same sum at sampled sizes) and an unexpected error inside a rule all give a proof
+object that is NOT PROVED (or DISPROVED, with a counterexample) and says why.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ import sympy
 from .formulations import Formulation, Sizes
 from .instantiate import GeneralCounterexample, search_counterexample
 from .rules import Rewrite, RuleError, close, reverse, simplify_floor_mod, split, unfold_all
+from .semantics import recheck, sample_environments
 from .terms import Box, Sum, render
+from .wellformed import check_statement
 
 __all__ = ["Tactic", "Unfold", "Split", "Reverse", "FloorMod", "Step", "GeneralStatement",
            "GeneralProof", "prove_statement"]
@@ -101,6 +108,7 @@ class GeneralProof:
     reason: str = ""
     counterexample: Any = None
     notes: tuple[str, ...] = field(default=())
+    searched: bool = True  #: False when no counterexample search ran (ill-formed, or not asked)
 
     def __bool__(self) -> bool:
         return self.holds
@@ -130,23 +138,42 @@ class GeneralProof:
             if self.counterexample is not None:
                 lines.append("  counterexample: " + str(self.counterexample).replace(
                     "\n", "\n  "))
-            else:
+            elif self.searched:
                 lines.append("  no counterexample among the small layers searched")
+            else:
+                lines.append("  no counterexample search ran")
         lines.append(f"  {len(self.steps)} steps, {self.elapsed:.3f} s")
         return "\n".join(lines)
 
 
-def _record(steps: list[Step], side: str, rewrites: Sequence[Rewrite]) -> Sum | None:
+class _Context:
+    """Where the prover is (for the reason of an unexpected error) and the sample points."""
+
+    def __init__(self, envs: Sequence[Any]) -> None:
+        self.envs = envs
+        self.where = "checking the statement"
+
+
+def _record(steps: list[Step], side: str, form: Formulation, term: Sum,
+            rewrites: Sequence[Rewrite], ctx: _Context) -> Sum:
     for rw in rewrites:
+        if not isinstance(rw, Rewrite) or not isinstance(rw.term, Sum):
+            raise RuleError(f"{side}: the rule returned {type(rw).__name__}, not a Rewrite")
+        problem = recheck(term, rw.term, form.views, ctx.envs)
+        if problem:
+            raise RuleError(f"{side}: the re-check of step {len(steps) + 1} ({rw.rule}: "
+                            f"{rw.fact}) failed: {problem}; the rewrite is refused")
         steps.append(Step(side, f"= {rw.term}", rw.rule, rw.fact, rw.conditions))
-    return rewrites[-1].term if rewrites else None
+        term = rw.term
+    return term
 
 
 def _run(form: Formulation, script: Sequence[Tactic], side: str, entry: Box,
-         steps: list[Step], notes: list[str]) -> Sum:
+         steps: list[Step], notes: list[str], ctx: _Context) -> Sum:
     term = form.term
     steps.append(Step(side, str(term), "the formulation, for one entry", form.label))
     for tactic in script:
+        ctx.where = f"{side}: {type(tactic).__name__}"
         if isinstance(tactic, Unfold):
             rewrites = unfold_all(term, form.views)
         elif isinstance(tactic, FloorMod):
@@ -156,46 +183,80 @@ def _run(form: Formulation, script: Sequence[Tactic], side: str, entry: Box,
             rewrites = [split(term, tactic.var, tactic.radices, tactic.digits)]
         elif isinstance(tactic, Reverse):
             rewrites = [reverse(term, tactic.var, tactic.image)]
-        else:  # pragma: no cover - the Tactic union is closed
-            raise TypeError(tactic)
-        term = _record(steps, side, rewrites) or term
+        else:
+            raise RuleError(f"{side}: unknown tactic {tactic!r}; expected Unfold, FloorMod, "
+                            "Split or Reverse")
+        term = _record(steps, side, form, term, rewrites, ctx)
     return term
 
 
+def _prove(statement: GeneralStatement, steps: list[Step], notes: list[str],
+           ctx: _Context) -> None:
+    check_statement(statement)
+    ctx.where = "sampling sizes for the re-checks"
+    ctx.envs = sample_environments(statement.sizes.size_symbols, statement.entry)
+    left = _run(statement.left, statement.left_script, "left: " + statement.left.label,
+                statement.entry, steps, notes, ctx)
+    right = _run(statement.right, statement.right_script, "right: " + statement.right.label,
+                 statement.entry, steps, notes, ctx)
+    ctx.where = "the closing check"
+    for label, form, term in (("left", statement.left, left),
+                              ("right", statement.right, right)):
+        pending = sorted({f.tensor for f in term.factors} & set(form.views))
+        if pending:  # same view name, maybe different definitions on the two sides
+            raise RuleError(f"close: the {label} side still mentions {', '.join(pending)}; "
+                            "unfold every view before the closing check")
+    done = close(left, right)
+    problem = recheck(left, right, statement.left.views, ctx.envs, statement.right.views)
+    if problem:
+        raise RuleError(f"close: the closing check matched the sides but its re-check failed: "
+                        f"{problem}; refused")
+    steps.append(Step("closing", f"{left}  =  {right}", done.rule, done.fact, done.conditions))
+
+
 def prove_statement(statement: GeneralStatement, *, search: bool = True) -> GeneralProof:
-    """Run both scripts, close, and on failure search small layers for a counterexample."""
+    """Run both scripts, close, and on failure search small layers for a counterexample.
+
+    Never raises on a statement: whatever goes wrong is the proof's ``reason``.
+    """
     start = time.perf_counter()
     steps: list[Step] = []
     notes: list[str] = []
-    sz = statement.sizes
-    entry = ", ".join(f"{v} <= {render(hi)}" for v, hi in statement.entry)
-    hypotheses = f"{sz.hypotheses()}; entry {entry}"
-    if statement.conditions:
-        hypotheses += f"; {statement.conditions}"
-    reason = ""
+    ctx = _Context(())
     try:
-        left = _run(statement.left, statement.left_script, "left: " + statement.left.label,
-                    statement.entry, steps, notes)
-        right = _run(statement.right, statement.right_script, "right: " + statement.right.label,
-                     statement.entry, steps, notes)
-        for label, form, term in (("left", statement.left, left),
-                                  ("right", statement.right, right)):
-            pending = sorted({f.tensor for f in term.factors} & set(form.views))
-            if pending:  # same view name, maybe different definitions on the two sides
-                raise RuleError(f"close: the {label} side still mentions {', '.join(pending)}; "
-                                "unfold every view before the closing check")
-        done = close(left, right)
-        steps.append(Step("closing", f"{left}  =  {right}", done.rule, done.fact,
-                          done.conditions))
+        sz = statement.sizes
+        entry = ", ".join(f"{v} <= {render(hi)}" for v, hi in statement.entry)
+        hypotheses = f"{sz.hypotheses()}; entry {entry}"
+        if statement.conditions:
+            hypotheses += f"; {statement.conditions}"
+        name, text, rank = statement.name, statement.text, sz.rank
+    except Exception as err:  # noqa: BLE001 - not a statement at all
+        return GeneralProof(str(getattr(statement, "name", "?")), "?", 0, "?", False, (),
+                            time.perf_counter() - start, f"statement: ill-formed ({err})",
+                            searched=False)
+    reason, well_formed = "", True
+    try:
+        _prove(statement, steps, notes, ctx)
         holds = True
     except RuleError as err:
         holds, reason = False, str(err)
+        well_formed = ctx.where != "checking the statement"
+    except Exception as err:  # noqa: BLE001 - a rule's bug must not become an escape
+        holds = False
+        reason = f"{ctx.where}: unexpected {type(err).__name__}: {err}"
+        well_formed = ctx.where != "checking the statement"
     counterexample: GeneralCounterexample | None = None
+    searched = False
     if not holds:
         if notes:
             reason += " (refused on the way: " + "; ".join(notes) + ")"
-        if search:
-            counterexample = search_counterexample(statement.left, statement.right, sz,
-                                                   kind=statement.kind, pads=statement.pads)
-    return GeneralProof(statement.name, statement.text, sz.rank, hypotheses, holds,
-                        tuple(steps), time.perf_counter() - start, reason, counterexample)
+        if search and well_formed:
+            searched = True
+            try:
+                counterexample = search_counterexample(statement.left, statement.right, sz,
+                                                       kind=statement.kind,
+                                                       pads=statement.pads)
+            except Exception as err:  # noqa: BLE001
+                reason += f" (the counterexample search failed: {type(err).__name__}: {err})"
+    return GeneralProof(name, text, rank, hypotheses, holds, tuple(steps),
+                        time.perf_counter() - start, reason, counterexample, searched=searched)

@@ -78,7 +78,11 @@ def _dot_equals_im2col(layout: str) -> Callable[..., GeneralStatement]:
 
 def _convolution(sz: Sizes, padding: Padding | str = Padding.EXPLICIT,
                  **_: object) -> GeneralStatement:
-    padding = Padding(padding)
+    try:
+        padding = Padding(padding)
+    except ValueError:
+        raise SymconvError(f"padding: expected {', '.join(repr(p.value) for p in Padding)}, "
+                           f"got {padding!r}") from None
     if padding is Padding.EXPLICIT:
         conditions = ("both sides pad by the same (pl, pr) per axis: the flipped correlation "
                       "uses the convolution's padding (ConvSpec.convolution_pads)")
@@ -111,6 +115,8 @@ _STATEMENTS: dict[str, Callable[..., GeneralStatement]] = {
     "convolution-is-flipped-correlation": _convolution,
     "flip-is-involution": _flip_is_involution,
 }
+#: the options each statement takes (anything else is a typo, refused)
+_OPTIONS = {"convolution-is-flipped-correlation": ("padding",)}
 _CHAIN = ("definition-equals-elementwise", "elementwise-equals-dot", "dot-equals-im2col")
 _ORDER = ("definition-equals-elementwise", "elementwise-equals-dot", "dot-equals-im2col",
           "dot-equals-im2col-batch-fastest", "all-formulations-agree",
@@ -141,7 +147,16 @@ def statement(name: str, rank: int = 2, **options: object) -> GeneralStatement:
     if name not in _STATEMENTS:
         raise SymconvError(f"theorem: {name!r} is not a single statement about sums; use "
                            "prove_general")
+    _check_options(name, options)
     return _STATEMENTS[name](Sizes.make(rank), **options)
+
+
+def _check_options(name: str, options: dict[str, object]) -> None:
+    unknown = sorted(set(options) - set(_OPTIONS.get(name, ())))
+    if unknown:
+        takes = ", ".join(_OPTIONS.get(name, ())) or "no options"
+        raise SymconvError(f"options: {name} takes {takes}, got {', '.join(unknown)}; drop or "
+                           "rename them")
 
 
 def _chain(rank: int) -> GeneralProof:
@@ -165,7 +180,9 @@ def prove_general(name: str, rank: int = 2, **options: object) -> GeneralProof:
 
     ``options``: ``padding='same'`` for convolution-is-flipped-correlation states the 'same'
     case with pads written in ``d`` and ``k``.  The result is truthy when the proof holds;
-    ``str()`` is the transcript.
+    ``str()`` is the transcript.  An unknown theorem, rank or option name raises
+    SymconvError; anything else that goes wrong (a bad option value, a refused rule) is a
+    proof object that is NOT PROVED and says why.
 
     >>> print(prove_general("flip-is-involution", rank=1))  # doctest: +ELLIPSIS
     PROVED for every size (rank 1): flip-is-involution
@@ -176,8 +193,16 @@ def prove_general(name: str, rank: int = 2, **options: object) -> GeneralProof:
     """
     _check_name(name)
     Sizes.make(rank)  # validates the rank
+    _check_options(name, options)
     if name == "output-size":
         return dataclasses.replace(prove_output_size(), rank=rank)
     if name == "all-formulations-agree":
         return _chain(rank)
-    return prove_statement(statement(name, rank, **options))
+    start = time.perf_counter()
+    try:
+        stated = statement(name, rank, **options)
+    except Exception as err:  # noqa: BLE001 - a bad option value states nothing: not proved
+        return GeneralProof(name, _text(name), rank, "the statement could not be built", False,
+                            (), time.perf_counter() - start, f"statement: {err}",
+                            searched=False)
+    return prove_statement(stated)

@@ -10,8 +10,13 @@ and the side conditions it checked.  Soundness rests on these facts only:
 * ``reverse``: ``u ↦ hi - u`` maps ``[0, hi]`` onto itself (a claimed image is checked against it);
 * ``floor_mod``: if ``a = q·m + r`` with ``q`` an integer polynomial and ``0 <= r <= m-1``
   (checked by :mod:`.bounds`), then ``⌊a/m⌋ = q`` and ``a mod m = r``;
-* ``close``: two sums are equal when a renaming of summation variables with equal bounds
-  (finite sums over a box commute) makes the multisets of factors equal after ``sympy.expand``.
+* ``close``: two sums are equal when they are alpha-equivalent up to the order of the sums:
+  a bijection between their summation variables with equal bounds (finite sums over a box
+  commute), both sides renamed to the same fresh variables (fresh w.r.t. every free variable),
+  makes the multisets of factors equal after ``sympy.expand``.
+
+Every substitution goes through :func:`symconv.general.subst.substitute` (capture-avoiding);
+the prover re-checks each rewrite independently (:func:`symconv.general.semantics.recheck`).
 
 >>> import sympy
 >>> from symconv.general.terms import Access, Sum, FloorDiv, Rem
@@ -40,6 +45,7 @@ import sympy
 
 from ..errors import SymconvError
 from .bounds import BoundError, affine_range, provably_nonnegative
+from .subst import bound_symbols, free_symbols, fresh, open_binder, rename_bound, substitute
 from .terms import Access, FloorDiv, Rem, Sum, View, floor_atoms, render
 
 __all__ = ["RuleError", "Rewrite", "unfold", "unfold_all", "split", "reverse", "floor_mod",
@@ -60,21 +66,21 @@ class Rewrite:
     conditions: tuple[str, ...] = ()
 
 
-def _fresh(term: Sum, names: Sequence[sympy.Symbol], taken: set[sympy.Symbol]) -> None:
-    used = set(term.variables) | taken
-    for f in term.factors:
-        for e in f.expressions():
-            used |= e.free_symbols
-    clash = [str(n) for n in names if n in used]
-    if clash or len(set(names)) != len(names):
-        raise RuleError(f"variables: new summation variables {clash or list(map(str, names))} "
-                        "must be distinct and fresh; pick other names")
+def _summed(term: Sum, var: sympy.Symbol, rule: str) -> None:
+    if var not in term.variables:
+        raise RuleError(f"{rule}: {var} is not a summation variable of {term}; only summed "
+                        "indices can be re-indexed")
 
 
 def unfold(term: Sum, view: View) -> Rewrite:
-    """Replace every access to ``view.name`` by the view's definition."""
+    """Replace every access to ``view.name`` by the view's definition (capture-avoiding).
+
+    Summation variables of ``term`` that the view's body mentions besides its formals (sizes)
+    are renamed apart first, so the inserted body still means the sizes.
+    """
     if not any(f.tensor == view.name for f in term.factors):
         raise RuleError(f"unfold: no access to {view.name} in {term}")
+    term = rename_bound(term, free_symbols(view))
     factors = tuple(view.apply(f.index) if f.tensor == view.name else f for f in term.factors)
     return Rewrite(Sum(term.bounds, factors), f"definition of {view.name}", str(view),
                    (view.meaning,))
@@ -96,9 +102,11 @@ def split(term: Sum, var: sympy.Symbol, radices: Sequence[Any],
           digits: Sequence[sympy.Symbol]) -> Rewrite:
     """Re-index ``var`` by its mixed-radix digits (most significant first)."""
     radices = tuple(sympy.sympify(r) for r in radices)
+    digits = tuple(digits)
     if len(radices) != len(digits) or not radices:
         raise RuleError(f"split: expected one digit variable per radix, got {len(digits)} "
                         f"for {len(radices)}")
+    _summed(term, var, "split")
     hi = term.bound(var)
     total = sympy.Mul(*radices)
     if sympy.expand(hi + 1 - total) != 0:
@@ -109,13 +117,20 @@ def split(term: Sum, var: sympy.Symbol, radices: Sequence[Any],
     for r in radices:
         if not provably_nonnegative(r - 1):
             raise RuleError(f"split: radix {render(r)} is not provably >= 1")
-    _fresh(term, digits, set())
+    used = free_symbols(term) | bound_symbols(term) | free_symbols(sympy.Tuple(*radices))
+    for f in term.factors:
+        used |= free_symbols(f)
+    clash = [str(d) for d in digits if d in used]
+    if clash or len(set(digits)) != len(digits):
+        raise RuleError(f"split: new summation variables {clash or list(map(str, digits))} "
+                        "must be distinct and fresh; pick other names")
     weights = [sympy.Mul(*radices[i + 1:]) for i in range(len(radices))]
     image = sympy.Add(*(d * w for d, w in zip(digits, weights)))
-    bounds = []
-    for v, b in term.bounds:
-        bounds += [(d, r - 1) for d, r in zip(digits, radices)] if v == var else [(v, b)]
-    new = Sum(tuple(bounds), tuple(f.xreplace({var: image}) for f in term.factors))
+    position, _, body = open_binder(term, var)
+    body = substitute(body, {var: image})  # other binders that image mentions are renamed
+    bounds = (*body.bounds[:position], *((d, r - 1) for d, r in zip(digits, radices)),
+              *body.bounds[position:])
+    new = Sum(bounds, body.factors)
     box = " × ".join(f"[0,{render(r)})" for r in radices)
     cond = (f"{render(hi)} + 1 = {' * '.join(map(render, radices))} (sympy.expand), so "
             f"{var} = {render(image)} is a bijection {box} → [0,{render(total)})")
@@ -125,12 +140,15 @@ def split(term: Sum, var: sympy.Symbol, radices: Sequence[Any],
 
 def reverse(term: Sum, var: sympy.Symbol, image: Any = None) -> Rewrite:
     """Re-index ``var ↦ hi - var`` over ``[0, hi]``; a claimed ``image`` must be exactly that."""
+    _summed(term, var, "reverse")
     hi = term.bound(var)
     expected = hi - var
     if image is not None and sympy.expand(sympy.sympify(image) - expected) != 0:
         raise RuleError(f"reverse: {var} ↦ {render(image)} does not map [0, {render(hi)}] onto "
                         f"itself; the reversal is {var} ↦ {render(expected)}")
-    new = term.map_factors({var: expected})
+    position, _, body = open_binder(term, var)
+    body = substitute(body, {var: expected})
+    new = Sum((*body.bounds[:position], (var, hi), *body.bounds[position:]), body.factors)
     return Rewrite(new, "reverse a summation index", f"{var} ↦ {render(expected)}",
                    (f"{var} ↦ {render(expected)} is a bijection of [0, {render(hi)}] "
                     "(an involution)",))
@@ -211,6 +229,7 @@ def simplify_floor_mod(term: Sum, free: Mapping[sympy.Symbol, Any]) -> tuple[
 
     Returns the rewrites (one per atom) and the refusals (atoms left as they are, with reasons).
     """
+    term = rename_bound(term, set(free))  # no summation variable shadows an entry index
     box = {**dict(free), **dict(term.bounds)}
     steps: list[Rewrite] = []
     refused: dict[str, str] = {}
@@ -223,7 +242,7 @@ def simplify_floor_mod(term: Sum, free: Mapping[sympy.Symbol, Any]) -> tuple[
             except RuleError as err:
                 refused[render(atom)] = str(err)
                 continue
-            term = term.map_factors({atom: value})
+            term = term.replace_atoms({atom: value})
             steps.append(Rewrite(term, "floor/mod of a mixed-radix expression", fact,
                                  conditions))
             progressed = True
@@ -239,37 +258,56 @@ def _key(access: Access) -> tuple[str, tuple[str, ...]]:
 
 
 def close(left: Sum, right: Sum) -> Rewrite:
-    """Check ``left == right``: same box up to renaming, same factors after expand."""
+    """Check ``left == right`` by alpha-equivalence up to the order of the sums.
+
+    A permutation pairs each summation variable of ``left`` with one of ``right`` whose bound
+    is the same expression; both are renamed to one fresh variable (fresh w.r.t. everything
+    in either term), and the multisets of factors must then agree after ``sympy.expand``.
+    """
     if len(left.bounds) != len(right.bounds):
         raise RuleError(f"close: the sums run over {len(left.bounds)} and {len(right.bounds)} "
                         "variables; no renaming matches them")
     lb, rb = left.bounds, right.bounds
-    target = sorted(_key(f) for f in left.factors)
+    used = free_symbols(left) | free_symbols(right) | bound_symbols(left) | bound_symbols(right)
+    for f in left.factors + right.factors:
+        used |= free_symbols(f)
+    common: list[sympy.Symbol] = []
+    for v, _ in lb:
+        common.append(fresh(v, used | set(common)))
+    to_common = dict(zip(left.variables, common))
+    target = sorted(_key(f.xreplace(to_common)) for f in left.factors)
     best = None
     for perm in itertools.permutations(range(len(rb))):
         if any(sympy.expand(lb[i][1] - rb[p][1]) != 0 for i, p in enumerate(perm)):
             continue
-        renaming = {rb[p][0]: lb[i][0] for i, p in enumerate(perm)}
-        renamed = right.map_factors(renaming)
-        if sorted(_key(f) for f in renamed.factors) == target:
+        renaming = {rb[p][0]: common[i] for i, p in enumerate(perm)}
+        renamed = tuple(f.xreplace(renaming) for f in right.factors)
+        if sorted(_key(f) for f in renamed) == target:
+            pairs = {rb[p][0]: lb[i][0] for i, p in enumerate(perm)}
             conditions = []
-            if any(k != v for k, v in renaming.items()):
+            if any(k != v for k, v in pairs.items()):
                 conditions.append("rename summation variables " + ", ".join(
-                    f"{k} → {v}" for k, v in renaming.items() if k != v))
+                    f"{k} → {v}" for k, v in pairs.items() if k != v))
             if list(perm) != sorted(perm):
                 conditions.append("swap finite sums: the box has independent bounds, so the "
                                   "order of summation is immaterial")
+            conditions.append("alpha-equivalence: each pair of summation variables has equal "
+                              "bounds and is renamed to one fresh variable (" + ", ".join(
+                                  map(str, common)) + "), free in neither side")
             conditions.append("the bounds agree and every factor agrees after sympy.expand")
             return Rewrite(left, "closing check", "left normal form = right normal form",
                            tuple(conditions))
-        best = best or renamed
+        best = best or (renamed, {common[i]: rb[p][0] for i, p in enumerate(perm)},
+                        ", ".join(f"{lb[i][0]} ~ {rb[p][0]}" for i, p in enumerate(perm)))
     if best is None:
         raise RuleError("close: no matching of the summation variables has equal bounds: "
                         f"{', '.join(f'{v}<={render(h)}' for v, h in lb)} vs "
                         f"{', '.join(f'{v}<={render(h)}' for v, h in rb)}")
-    lk = {_key(f): f for f in left.factors}
-    rk = {_key(f): f for f in best.factors}
+    renamed, back, pairing = best
+    lk = {_key(f.xreplace(to_common)): f for f in left.factors}
+    rk = {_key(f): f.xreplace(back) for f in renamed}  # each side shown in its own names
     only_l = [str(f.expanded()) for k, f in lk.items() if k not in rk]
     only_r = [str(f.expanded()) for k, f in rk.items() if k not in lk]
     raise RuleError("close: the factors differ: left has " + ", ".join(only_l or ["-"]) +
-                    "; right has " + ", ".join(only_r or ["-"]))
+                    "; right has " + ", ".join(only_r or ["-"]) +
+                    f" (summation variables paired {pairing})")

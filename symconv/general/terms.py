@@ -30,6 +30,8 @@ __all__ = ["FloorDiv", "Rem", "Access", "Sum", "View", "Box", "render", "floor_a
 #: ``((variable, inclusive upper bound), ...)``; every variable starts at 0
 Box = tuple[tuple[sympy.Symbol, sympy.Expr], ...]
 
+_INDEX = sympy.Symbol("index", integer=True, nonnegative=True)  #: a summation variable's kind
+
 
 def _wrapped(printer: Any, expr: sympy.Expr) -> str:
     text = printer._print(expr)
@@ -129,6 +131,11 @@ class Sum:
         if len(set(names)) != len(names):
             raise SymconvError(f"bounds: expected distinct summation variables, got {names}")
         for v, hi in self.bounds:
+            if not isinstance(v, sympy.Symbol) or v.assumptions0 != _INDEX.assumptions0:
+                raise SymconvError(f"bounds: summation variable {v!r} must be a sympy Symbol "
+                                   "declared integer=True, nonnegative=True and nothing more "
+                                   "(it runs from 0), e.g. sympy.Symbol('u', integer=True, "
+                                   "nonnegative=True)")
             clash = sympy.sympify(hi).free_symbols & set(names)
             if clash:
                 raise SymconvError(f"bounds: the bound of {v} mentions summation variable(s) "
@@ -145,7 +152,16 @@ class Sum:
                 return hi
         raise SymconvError(f"variable: {var} is not summed over in {self}")
 
-    def map_factors(self, mapping: Mapping[Any, Any]) -> Sum:
+    def replace_atoms(self, mapping: Mapping[Any, Any]) -> Sum:
+        """Replace floor/mod atoms by equal expressions in no other variables (capture-free:
+        the value lives where the atom was).  Variables are replaced by ``subst.substitute``."""
+        for atom, value in mapping.items():
+            if not isinstance(atom, (FloorDiv, Rem)):
+                raise SymconvError(f"replace_atoms: expected a floor/mod atom, got {atom!r}")
+            extra = sympy.sympify(value).free_symbols - atom.free_symbols
+            if extra:
+                raise SymconvError(f"replace_atoms: the value of {render(atom)} mentions "
+                                   f"{sorted(map(str, extra))}, which the atom does not")
         return Sum(self.bounds, tuple(f.xreplace(mapping) for f in self.factors))
 
     def atoms(self) -> set[sympy.Expr]:
@@ -180,12 +196,27 @@ class View:
     body: Access
     meaning: str
 
+    def __post_init__(self) -> None:
+        formals = tuple(self.formals)
+        if any(not isinstance(f, sympy.Symbol) for f in formals) or \
+                len(set(formals)) != len(formals):
+            raise SymconvError(f"formals: {self.name}'s formals must be distinct sympy symbols, "
+                               f"got {formals}")
+        object.__setattr__(self, "formals", formals)
+
     def apply(self, index: tuple[sympy.Expr, ...]) -> Access:
-        """The body with the formal indices replaced (simultaneously) by ``index``."""
+        """The body with the formal indices replaced (simultaneously) by ``index``.
+
+        The body is binder-free, so this substitution captures nothing; the body's other
+        symbols must be sizes (the prover checks), which no sum may rebind unseen
+        (``rules.unfold`` renames such binders first).
+        """
+        from .subst import substitute
+
         if len(index) != len(self.formals):
             raise SymconvError(f"index: {self.name} takes {len(self.formals)} indices, got "
                                f"{len(index)}")
-        return self.body.xreplace(dict(zip(self.formals, map(sympy.sympify, index))))
+        return substitute(self.body, dict(zip(self.formals, map(sympy.sympify, index))))
 
     def __str__(self) -> str:
         return f"{self.name}[{', '.join(map(str, self.formals))}] := {self.body}"

@@ -1,0 +1,178 @@
+"""What a term means at concrete sizes: an environment-based evaluator, independent of the rules.
+
+A sum is evaluated by binding its variables in an environment (so a summation variable shadows
+an outer one of the same symbol) and a view access by evaluating the view's body in an
+environment holding only the sizes and its formals (lexical scope).  Nothing is substituted,
+so nothing can be captured.  Index arithmetic is exact (integers and fractions; an index that
+is not an integer, a divisor below 1 or a symbol without a value is :class:`IllFormedError`).
+
+:func:`monomials` lists, for every point of the box, the base-tensor reads whose product is
+the summand; :func:`denote` counts them, the formal polynomial in uninterpreted tensor
+entries.  Two terms with equal :func:`denote` at every size and entry are equal; the prover
+re-checks every rewrite step that way at sampled sizes (:func:`recheck`).
+
+>>> import sympy
+>>> from symconv.general.terms import Access, Sum
+>>> o = sympy.Symbol("o", integer=True, nonnegative=True)
+>>> K = sympy.Symbol("K", integer=True, positive=True)
+>>> t = Sum(((o, K - 1),), (Access("x", (o,)),))  # binds o: the outer o does not matter
+>>> denote(t, {}, {K: 2}, {o: 5}) == denote(t, {}, {K: 2}, {o: 0})
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import random
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from ..errors import SymconvError
+from .terms import Access, FloorDiv, Rem, Sum, View, render
+
+__all__ = ["IllFormedError", "compile_index", "monomials", "denote", "sample_environments",
+           "recheck"]
+
+Atom = tuple[str, tuple[int, ...], tuple[int, ...]]  #: (tensor, params, index) of a base read
+Env = Mapping[sympy.Symbol, int]
+
+
+class IllFormedError(SymconvError):
+    """A description cannot be evaluated at some concrete size (or reads outside a tensor)."""
+
+
+def _integer(value: Any, what: Callable[[], str]) -> int:
+    """``value`` as an int; ``what()`` (built only on failure) names it in the error."""
+    if type(value) is int:
+        return value
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return int(value)
+    raise IllFormedError(f"{what()} evaluates to {value}, not an integer")
+
+
+@functools.lru_cache(maxsize=8192)
+def compile_index(expr: sympy.Expr) -> Callable[[Env], int | Fraction]:
+    """An exact evaluator of an index expression over an environment (symbol → integer).
+
+    >>> a = sympy.Symbol("a", integer=True)
+    >>> compile_index(FloorDiv(3 * a + 1, 2))({a: 3})
+    5
+    """
+    if expr.is_Integer:
+        value = int(expr)
+        return lambda env: value
+    if expr.is_Rational:
+        frac = Fraction(int(expr.p), int(expr.q))
+        return lambda env: frac
+    if isinstance(expr, sympy.Symbol):
+        def look(env: Env, symbol: sympy.Symbol = expr) -> int:
+            try:
+                return env[symbol]
+            except KeyError:
+                raise IllFormedError(f"symbol: {symbol} has no value here (it is no summation "
+                                     "variable, view formal, entry index or size)") from None
+        return look
+    parts = tuple(compile_index(a) for a in expr.args)
+    if expr.is_Add:
+        return lambda env: sum(p(env) for p in parts)
+    if expr.is_Mul:
+        def mul(env: Env) -> int | Fraction:
+            out: int | Fraction = 1
+            for p in parts:
+                out = out * p(env)
+            return out
+        return mul
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp >= 0:
+        base, power = parts[0], int(expr.exp)
+        return lambda env: base(env) ** power
+    if isinstance(expr, (FloorDiv, Rem)):
+        floor = isinstance(expr, FloorDiv)
+
+        def divide(env: Env) -> int:
+            a = _integer(parts[0](env), lambda: f"the dividend of {render(expr)}")
+            m = _integer(parts[1](env), lambda: f"the divisor of {render(expr)}")
+            if m < 1:
+                raise IllFormedError(f"divisor: {render(expr)} divides by {m} < 1")
+            return a // m if floor else a % m
+        return divide
+    raise IllFormedError(f"index: cannot evaluate {render(expr)} exactly (only +, *, integer "
+                         "powers, floor and mod)")
+
+
+def _access(access: Access, env: Env) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    index = tuple(_integer(compile_index(e)(env), lambda: f"index {access}")
+                  for e in access.index)
+    params = tuple(_integer(compile_index(e)(env), lambda: f"parameters of {access}")
+                   for e in access.params)
+    return params, index
+
+
+def _resolve(access: Access, env: Env, views: Mapping[str, View], sizes: Env,
+             depth: int = 0) -> Atom:
+    params, index = _access(access, env)
+    view = views.get(access.tensor)
+    if view is None:
+        return access.tensor, params, index
+    if depth > 50:
+        raise IllFormedError("views: the views refer to each other in a cycle")
+    if params or len(index) != len(view.formals):
+        raise IllFormedError(f"view: {view.name} takes {len(view.formals)} indices and no "
+                             f"parameters, got {len(index)} and {len(params)}")
+    inner = {**sizes, **dict(zip(view.formals, index))}  # lexical scope: sizes and formals
+    return _resolve(view.body, inner, views, sizes, depth + 1)
+
+
+def monomials(term: Sum, views: Mapping[str, View], sizes: Env,
+              entry: Env) -> Iterator[tuple[Atom, ...]]:
+    """For each point of the box, the base reads whose product is the summand."""
+    env = {**sizes, **entry}
+    ranges = [range(_integer(compile_index(sympy.sympify(hi))(env), lambda: "a bound") + 1)
+              for _, hi in term.bounds]  # bounds live outside the sum's scope
+    variables = term.variables
+    for point in itertools.product(*ranges):
+        inner = {**env, **dict(zip(variables, point))}
+        yield tuple(_resolve(f, inner, views, sizes) for f in term.factors)
+
+
+def denote(term: Sum, views: Mapping[str, View], sizes: Env, entry: Env) -> Counter:
+    """The formal polynomial ``term`` denotes: sorted tuple of reads → coefficient."""
+    return Counter(tuple(sorted(m)) for m in monomials(term, views, sizes, entry))
+
+
+def sample_environments(size_symbols: Sequence[sympy.Symbol], entry: Sequence[tuple[
+        sympy.Symbol, Any]], count: int = 3, seed: int = 0) -> list[tuple[Env, Env]]:
+    """``(sizes, entry)`` pairs: sizes from their least value up to 2 more, the entry in its box.
+
+    The first pair sets every size to its least value plus one; the others are random (seeded).
+    """
+    rng = random.Random(seed)
+    out = []
+    for number in range(count):
+        sizes = {}
+        for s in size_symbols:
+            least = 1 if s.is_positive else 0
+            sizes[s] = least + (1 if number == 0 else rng.randint(0, 2))
+        point = {}
+        for v, hi in entry:
+            top = _integer(compile_index(sympy.sympify(hi))({**sizes, **point}),
+                           lambda: "an entry bound")
+            point[v] = rng.randint(0, top) if top >= 0 else 0
+        out.append((sizes, point))
+    return out
+
+
+def recheck(before: Sum, after: Sum, views: Mapping[str, View], envs: Sequence[tuple[Env, Env]],
+            after_views: Mapping[str, View] | None = None) -> str:
+    """``''`` when both terms denote the same polynomial at every sampled environment, else
+    the first environment where they differ (as text)."""
+    for sizes, entry in envs:
+        if denote(before, views, sizes, entry) != denote(
+                after, views if after_views is None else after_views, sizes, entry):
+            shown = ", ".join(f"{k}={v}" for k, v in {**sizes, **entry}.items())
+            return f"the terms denote different sums at {shown}"
+    return ""
