@@ -26,6 +26,7 @@ from .forms import (
 )
 from .general import GeneralProof, prove_general
 from .latex import Derivation, DerivationError, Names, Step, UnsafeNameError, derive
+from .matrices import SympyMatrices, sympy_matrices
 from .ring import Polynomial
 from .spec import ConvSpec, PaddingMode, output_length
 from .tensors import Backend, substitute, symbolic_input, symbolic_weight
@@ -42,6 +43,8 @@ __all__ = [
     # formulations
     "Im2colLayout", "correlate", "convolve", "elementwise_sum", "flattened_dot", "flip", "im2col",
     "im2col_matmul", "patches",
+    # the same as sympy.Matrix objects, for sympy's matrix algebra
+    "SympyMatrices", "sympy_matrices",
     # proofs: engine, theorems on instances, theorems for every size
     "Counterexample", "Proof", "prove_equal", "DEFAULT_SPECS", "Theorem", "get_theorem", "prove",
     "theorems", "GeneralProof", "prove_general", "worked_example",
