@@ -262,4 +262,4 @@ def test_cli_names_the_mistake_of_float_only_code(tmp_path, monkeypatch, capsys)
     assert out.startswith("WRONG") and "mistake:" not in out and PROBED not in out
     assert main([*argv, "--max-probe-calls", "-1"]) == 2
     err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and "max_probe_calls" in err
+    assert len(err.strip().splitlines()) == 1 and "--max-probe-calls" in err  # the CLI's name

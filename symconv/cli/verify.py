@@ -55,6 +55,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=[m.value for m in Method], default=Method.AUTO.value)
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per call (default 60)")
     p.add_argument("--trials", type=int, default=8, help="randomized trials (default 8)")
+    p.add_argument("--numeric-dtype", default="int64", metavar="DTYPE",
+                   help="dtype of the random integer inputs, e.g. float32 for float-only code "
+                        "(default int64; the value range shrinks so sums stay exact in it)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
     p.add_argument("--figure", metavar="FILE.png", default=None,
                    help="on a WRONG verdict, draw the first differing output position (.png or "
                         ".svg; needs matplotlib)")
@@ -135,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
     fn = load_function(args.target)
     verdict = verify(fn, spec, kind=args.kind, method=args.method, timeout=args.timeout,
                      trials=args.trials, max_symbolic_products=args.max_symbolic_products,
+                     numeric_dtype=args.numeric_dtype, seed=args.seed,
                      kwargs=_call_options(args, spec, fn), max_probe_calls=args.max_probe_calls)
     if args.json:
         print(dumps({**document("verify", bool(verdict), target=args.target),

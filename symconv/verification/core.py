@@ -28,7 +28,7 @@ from ..spec import ConvSpec
 from ..tensors import Backend, parse_name, symbolic_input, symbolic_weight
 from .diagnose import Forms, describe_products, name_mistakes, shape_mistakes, value_at
 from .probe import DEFAULT_MAX_PROBE_CALLS, DEFAULT_MAX_PROBE_SECONDS, diagnose_by_probing
-from .randomized import expected_output, run_trials
+from .randomized import check_options, expected_output, run_trials
 from .run import call, changed_entries, snapshot, to_numpy
 from .verdict import ConcreteExample, Kind, Mistake, Status, Verdict
 
@@ -110,6 +110,7 @@ def verify(fn: Callable[..., Any], spec: ConvSpec, *, kind: Kind | str = Kind.CO
                            f"positive number, got {max_probe_calls!r}, {max_probe_seconds!r}; "
                            "use max_probe_calls=0 to turn probing off")
     budget = (max_probe_calls, float(max_probe_seconds))
+    check_options(spec, trials=trials, seed=seed, numeric_dtype=numeric_dtype, timeout=timeout)
     start = time.perf_counter()
     size = int(np.prod(spec.output_shape)) * spec.products_per_output
     notes: tuple[str, ...] = ()
@@ -165,8 +166,7 @@ def _randomized(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: flo
                                     max_seconds=budget[1])
         mistakes, found_details, notes = found.mistakes, found.details, notes + found.notes
         first_forms = found.first_forms
-    method = RANDOM if t.exact else ("tolerance check: random integer inputs, float outputs "
-                                     "compared within rounding error (not exact)")
+    method = RANDOM if t.delta is None else t.comparison
     shown = ", ".join("out[" + ",".join(map(str, p)) + "]" for p in t.positions)
     details = (f"differing positions: {shown}" + (" ..." if t.differing > len(t.positions)
                                                   else ""),) if t.positions else ()

@@ -31,7 +31,7 @@ class Status(str, enum.Enum):
 
     CORRECT = "correct"  #: proved: exact symbolic execution, canonical forms identical
     PASSED = "passed"  #: randomized exact integer check passed (Schwartz-Zippel bound given)
-    PASSED_WITHIN_TOLERANCE = "passed within tolerance"  #: float output, not exact
+    INCONCLUSIVE = "inconclusive"  #: float output that rounds too much to decide (not a pass)
     WRONG = "wrong"  #: some output values differ from the spec
     WRONG_SHAPE = "wrong shape"  #: the output shape is not the spec's
     WRONG_DTYPE = "wrong dtype"  #: the output is not numbers (bool, complex, strings, ...)
@@ -43,7 +43,7 @@ class Status(str, enum.Enum):
     @property
     def ok(self) -> bool:
         """True for the passing outcomes."""
-        return self in (Status.CORRECT, Status.PASSED, Status.PASSED_WITHIN_TOLERANCE)
+        return self in (Status.CORRECT, Status.PASSED)  # never a tolerance
 
 
 class MistakeKind(str, enum.Enum):
@@ -111,7 +111,9 @@ class Verdict:
     """The verdict on a user's convolution; ``bool(verdict)`` is True exactly when it passed.
 
     ``proved`` is True only for an exact symbolic proof; a randomized pass states its
-    Schwartz-Zippel bound in ``bound``; a tolerance pass (float output) says so in ``method``.
+    Schwartz-Zippel bound in ``bound`` and says in ``method`` whether outputs were compared
+    exactly or rounded (float output within the error bound delta < 1/2 assumed of correct
+    float code).
     """
 
     status: Status
@@ -152,7 +154,7 @@ class Verdict:
                  f"  layer: {self.kind.value} on {self.spec.describe()}",
                  f"  method: {self.method}"]
         if self.bound is not None:
-            lines.append(f"  chance that a wrong bilinear implementation passes: "
+            lines.append(f"  chance that a wrong bilinear map (integer coefficients) passes: "
                          f"<= {self.bound:.3g} ({self.trials} trials)")
         for i, m in enumerate(self.mistakes):
             lines.append(f"  mistake: {m}" if i == 0 or m.kind is MistakeKind.WRONG_OUTPUT_SHAPE
