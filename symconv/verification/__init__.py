@@ -6,6 +6,8 @@
 * :mod:`.diagnose` - positions, products and the names of known mistakes
 * :mod:`.mistakes`, :mod:`.geometry` - the catalogue of wrong formulations, as index maps
 * :mod:`.randomized` - random integer trials with the Schwartz-Zippel bound
+* :mod:`.rounding` - what the trials draw (per numeric dtype) and how outputs are compared
+* :mod:`.shrink` - a failing random input shrunk to a readable one
 * :mod:`.probe` - one-hot probing of black-box functions found wrong, so mistakes can be named
 * :mod:`.figure` - :func:`draw_verdict`, a wrong verdict as a picture
 

@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 
 from ..errors import SymconvError
-from ..forms import flip, im2col_matmul
 from ..spec import ConvSpec
 from .diagnose import value_at
 from .rounding import (
@@ -38,10 +37,12 @@ from .rounding import (
     deviations,
     draws_for,
     error_at,
-    read_values,
+    expected_output,
+    read_output,
     rounded_range,
 )
-from .run import call, changed_entries, snapshot, to_numpy
+from .run import call, changed_entries, snapshot
+from .shrink import Look, kind_spec, shrink
 from .verdict import ConcreteExample, Kind, Status
 
 __all__ = ["value_bound", "expected_output", "Trials", "run_trials", "shrink", "check_trials",
@@ -101,25 +102,6 @@ def check_options(spec: ConvSpec, *, trials: Any, seed: Any, numeric_dtype: Any,
     return draws_for(spec, numeric_dtype)
 
 
-def expected_output(x: np.ndarray, w: np.ndarray, spec: ConvSpec, kind: Kind) -> np.ndarray:
-    """The spec's output on integer tensors, exactly (float64 BLAS only on sums below 2**53,
-    Python integers above).
-
-    >>> from symconv import ConvSpec
-    >>> spec = ConvSpec((3,), (2,))
-    >>> expected_output(np.array([[[1, 2, 3]]]), np.array([[[1, 10]]]), spec, Kind.CONVOLUTION)
-    array([[[12, 23]]])
-    """
-    if kind is Kind.CONVOLUTION:  # the flip theorem, with the mirrored 'same' padding split
-        w, spec = flip(w), spec.replace(padding=spec.convolution_pads)
-    xs, ws = np.asarray(x).astype(np.int64), np.asarray(w).astype(np.int64)
-    top = int(np.abs(xs).max(initial=0)) * int(np.abs(ws).max(initial=0))
-    if top * spec.products_per_output >= 2 ** 53:
-        return im2col_matmul(xs.astype(object), ws.astype(object), spec)
-    out = im2col_matmul(xs.astype(np.float64), ws.astype(np.float64), spec)
-    return np.rint(out).astype(np.int64)
-
-
 @dataclass(frozen=True)
 class Trials:
     """What the randomized trials found."""
@@ -154,130 +136,6 @@ class Trials:
         return (f"randomized check: random integer inputs, float outputs compared with the "
                 f"exact integers; a correct float algorithm errs by at most delta = "
                 f"{self.delta:.2g} on the input shown (assumed)")
-
-
-@dataclass(frozen=True)
-class _Output:
-    raw: np.ndarray | None = None
-    values: np.ndarray | None = None
-    eps: float | None = None
-    status: Status | None = None
-    why: str = ""
-
-
-def _numeric_output(value: Any, spec: ConvSpec) -> _Output:
-    if value is None:
-        return _Output(status=Status.WRONG_DTYPE,
-                       why="the function returned None (a missing return statement?)")
-    try:
-        out = to_numpy(value)
-    except Exception as err:  # noqa: BLE001
-        return _Output(status=Status.WRONG_DTYPE,
-                       why=f"the output cannot be read as an array ({err})")
-    if out.shape != spec.output_shape:
-        return _Output(out, status=Status.WRONG_SHAPE, why=(
-            f"the output has shape {out.shape} where the spec gives {spec.output_shape}"))
-    try:  # the entries are the function's objects: their methods may raise too
-        values, eps, problem = read_values(out)
-    except Exception as err:  # noqa: BLE001
-        values, eps, problem = None, None, f"the output's entries cannot be read ({err!r})"
-    if values is None:
-        return _Output(out, status=Status.WRONG_DTYPE, why=problem)
-    if eps is not None and not np.isfinite(values).all():
-        bad = int(np.count_nonzero(~np.isfinite(values)))
-        return _Output(out, status=Status.NOT_FINITE,
-                       why=f"the output has {bad} NaN or infinite entries")
-    return _Output(out, values, eps)
-
-
-@dataclass(frozen=True)
-class _Look:
-    """One call on chosen inputs: how far past the allowed distance it errs (``score > 1``:
-    a counterexample), where, and what ``fn`` gave there."""
-
-    score: float
-    position: tuple[int, ...] | None = None
-    got: Any = None
-    delta: float | None = None
-    differing: int = 0
-
-
-def _look(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, x: np.ndarray, w: np.ndarray,
-          kwargs: dict[str, Any] | None, timeout: float | None, failures: list[str]
-          ) -> _Look | None:
-    """Call ``fn`` on ``x, w`` and score its output: exact output scores ``inf`` where it
-    differs; float output ``max |out - want| / delta`` with ``delta`` the error a correct float
-    algorithm may make on these very inputs (:func:`.rounding.error_at`)."""
-    outcome = call(fn, (x.copy(), w.copy()), kwargs, timeout=timeout)
-    if not outcome.ok:
-        failures.append("timed out" if outcome.timed_out else outcome.error_line)
-        return None
-    read = _numeric_output(outcome.value, spec)
-    if read.values is None:
-        return None
-    want = expected_output(x, w, spec, kind)
-    if read.eps is None:
-        wrong = np.argwhere(deviations(read.values, want, None))
-        if not len(wrong):
-            return _Look(0.0)
-        at = tuple(int(i) for i in wrong[0])
-        return _Look(math.inf, at, value_at(read.raw, at), None, len(wrong))
-    far = np.abs(read.values - want.astype(np.float64))
-    if not far.max(initial=0.0) > 0:
-        return _Look(0.0)
-    delta = error_at(x, w, _kind_spec(spec, kind), read.eps)
-    at = tuple(int(i) for i in np.unravel_index(int(np.argmax(far)), far.shape))
-    score = math.inf if delta == 0 else float(far[at]) / delta
-    return _Look(score, at, value_at(read.raw, at), delta, int(np.count_nonzero(far > delta)))
-
-
-def _kind_spec(spec: ConvSpec, kind: Kind) -> ConvSpec:
-    """The spec whose padding the reference pads ``x`` with (mirrored for convolution)."""
-    return spec.replace(padding=spec.convolution_pads) if kind is Kind.CONVOLUTION else spec
-
-
-def shrink(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, x: np.ndarray, w: np.ndarray, *,
-           kwargs: dict[str, Any] | None = None, timeout: float | None = 60.0,
-           budget: int = 150, failures: list[str] | None = None
-           ) -> tuple[np.ndarray, np.ndarray, _Look] | None:
-    """Zero out chunks of ``x`` and ``w`` (at most ``budget`` calls) towards a small input on
-    which ``fn`` fails: exact output that differs, or float output farther from the exact value
-    than a correct float algorithm can err on that input.  A chunk is kept zeroed while the
-    input fails, or, before it fails, while the distance past the allowed one does not shrink
-    (sparser inputs allow less rounding).  ``None`` unless a failing input is found.  Calls that
-    raise count as not failing; their errors are appended to ``failures``."""
-    failures = [] if failures is None else failures
-    best = _look(fn, spec, kind, x, w, kwargs, timeout, failures)
-    if best is None or best.score == 0:
-        return None
-    arrays = [x.copy(), w.copy()]
-    for k in (0, 1):
-        chunk = max(1, int(np.count_nonzero(arrays[k])) // 2)
-        while budget > 0:
-            nonzero = np.flatnonzero(arrays[k])
-            for start in range(0, len(nonzero), chunk):
-                trial = arrays[k].copy()
-                trial.reshape(-1)[nonzero[start:start + chunk]] = 0
-                budget -= 1
-                again = _look(fn, spec, kind, *(trial, arrays[1]) if k == 0 else
-                              (arrays[0], trial), kwargs, timeout, failures)
-                if again is not None and again.score > 0 and (
-                        again.score > 1 or again.score >= best.score):
-                    arrays[k], best = trial, again
-                    break
-                if budget <= 0:
-                    break
-            else:
-                if chunk == 1:
-                    break
-                chunk = max(1, chunk // 2)
-    if not best.score > 1:
-        return None
-    ones = [np.sign(a).astype(a.dtype) for a in arrays]  # readable: +-1 where possible
-    signs = _look(fn, spec, kind, ones[0], ones[1], kwargs, timeout, failures)
-    if signs is not None and signs.score > 1:
-        return ones[0], ones[1], signs
-    return arrays[0], arrays[1], best
 
 
 def _positions(mask: np.ndarray) -> tuple[tuple[int, ...], ...]:
@@ -316,7 +174,7 @@ class _Run:
                 return self.result(Status.RAISED, f"the function raised {outcome.error_line} "
                                    f"on integer inputs ({where})", trial - 1,
                                    traceback=outcome.traceback)
-            read = _numeric_output(outcome.value, spec)
+            read = read_output(outcome.value, spec)
             if read.raw is not None and read.raw.dtype.kind in "biuf":
                 self.samples.append((before[0], before[1], read.raw))
             if read.status is not None:
@@ -331,7 +189,7 @@ class _Run:
             want = expected_output(before[0], before[1], spec, self.kind)
             delta = None
             if read.eps is not None and not (read.values == want).all():
-                delta = error_at(before[0], before[1], _kind_spec(spec, self.kind), read.eps)
+                delta = error_at(before[0], before[1], kind_spec(spec, self.kind), read.eps)
             wrong = deviations(read.values, want, delta)
             if wrong.any():
                 return self.wrong(wrong, want, read.raw, before, trial, delta, draws)
@@ -377,13 +235,13 @@ class _Run:
                            example=example, notes=tuple(self._notes(draws, delta, failures)),
                            delta=delta, exact=delta is None, draws=draws)
 
-    def example(self, small: tuple[np.ndarray, np.ndarray, _Look]) -> ConcreteExample:
+    def example(self, small: tuple[np.ndarray, np.ndarray, Look]) -> ConcreteExample:
         sx, sw, look = small
         assert look.position is not None
         want = value_at(expected_output(sx, sw, self.spec, self.kind), look.position)
         return ConcreteExample(sx, sw, look.position, want, look.got)
 
-    def shrunk(self, small: tuple[np.ndarray, np.ndarray, _Look], trial: int, delta: float,
+    def shrunk(self, small: tuple[np.ndarray, np.ndarray, Look], trial: int, delta: float,
                draws: Draws, failures: list[str]) -> Trials:
         """WRONG found on a sparser input after trial ``trial`` agreed within ``delta``."""
         look = small[2]

@@ -38,11 +38,14 @@ from typing import Any
 import numpy as np
 
 from ..errors import SymconvError
-from ..forms import pad
+from ..forms import flip, im2col_matmul, pad
 from ..spec import ConvSpec
+from .run import to_numpy
+from .verdict import Kind, Status
 
 __all__ = ["Draws", "draws_for", "error_model", "error_at", "rounded_range", "read_values",
-           "deviations", "EXACT_LIMIT", "DELTA_LIMIT", "MAX_VALUE"]
+           "deviations", "expected_output", "Output", "read_output", "EXACT_LIMIT",
+           "DELTA_LIMIT", "MAX_VALUE"]
 
 #: A correct partial sum stays below this: float32's 24-bit significand holds it exactly.
 EXACT_LIMIT = 2 ** 24
@@ -253,3 +256,60 @@ def deviations(values: np.ndarray, want: np.ndarray, delta: float | None) -> np.
                             dtype=bool).reshape(want.shape)
         return values != want
     return ~(np.abs(values - want.astype(np.float64)) <= delta)
+
+
+def expected_output(x: np.ndarray, w: np.ndarray, spec: ConvSpec, kind: Kind) -> np.ndarray:
+    """The spec's output on integer tensors, exactly (float64 BLAS only on sums below 2**53,
+    Python integers above).
+
+    >>> from symconv import ConvSpec
+    >>> spec = ConvSpec((3,), (2,))
+    >>> expected_output(np.array([[[1, 2, 3]]]), np.array([[[1, 10]]]), spec, Kind.CONVOLUTION)
+    array([[[12, 23]]])
+    """
+    if kind is Kind.CONVOLUTION:  # the flip theorem, with the mirrored 'same' padding split
+        w, spec = flip(w), spec.replace(padding=spec.convolution_pads)
+    xs, ws = np.asarray(x).astype(np.int64), np.asarray(w).astype(np.int64)
+    top = int(np.abs(xs).max(initial=0)) * int(np.abs(ws).max(initial=0))
+    if top * spec.products_per_output >= 2 ** 53:
+        return im2col_matmul(xs.astype(object), ws.astype(object), spec)
+    out = im2col_matmul(xs.astype(np.float64), ws.astype(np.float64), spec)
+    return np.rint(out).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Output:
+    """A function's output as read for comparison; ``status`` says why it cannot be."""
+
+    raw: np.ndarray | None = None
+    values: np.ndarray | None = None
+    eps: float | None = None
+    status: Status | None = None
+    why: str = ""
+
+
+def read_output(value: Any, spec: ConvSpec) -> Output:
+    """Read ``fn``'s return value: shape, dtype and finiteness checked, entries as
+    :func:`read_values` gives them (its ``status`` is None when it can be compared)."""
+    if value is None:
+        return Output(status=Status.WRONG_DTYPE,
+                       why="the function returned None (a missing return statement?)")
+    try:
+        out = to_numpy(value)
+    except Exception as err:  # noqa: BLE001
+        return Output(status=Status.WRONG_DTYPE,
+                       why=f"the output cannot be read as an array ({err})")
+    if out.shape != spec.output_shape:
+        return Output(out, status=Status.WRONG_SHAPE, why=(
+            f"the output has shape {out.shape} where the spec gives {spec.output_shape}"))
+    try:  # the entries are the function's objects: their methods may raise too
+        values, eps, problem = read_values(out)
+    except Exception as err:  # noqa: BLE001
+        values, eps, problem = None, None, f"the output's entries cannot be read ({err!r})"
+    if values is None:
+        return Output(out, status=Status.WRONG_DTYPE, why=problem)
+    if eps is not None and not np.isfinite(values).all():
+        bad = int(np.count_nonzero(~np.isfinite(values)))
+        return Output(out, status=Status.NOT_FINITE,
+                       why=f"the output has {bad} NaN or infinite entries")
+    return Output(out, values, eps)
