@@ -4,8 +4,12 @@ The instance engine (:func:`symconv.prove`) proves a theorem on one ConvSpec.  T
 proves it with every size a symbol (batch, groups, channels, kernel, output, stride, dilation,
 pads), at each rank a ConvSpec can have: index-level descriptions of the formulations
 (:mod:`.formulations`) are rewritten by rules whose side conditions are checked
-(:mod:`.rules`, :mod:`.bounds`) to normal forms that a closing check compares.  The
-descriptions are tied to the numpy code by instantiation (:mod:`.instantiate`).
+(:mod:`.rules`, :mod:`.bounds`) to normal forms that a closing check compares (alpha-
+equivalence up to the order of the sums).  Every substitution is capture-avoiding
+(:mod:`.subst`); a statement must be well-formed before a proof starts (:mod:`.wellformed`);
+every rewrite is re-checked against an independent environment semantics at sampled sizes
+(:mod:`.semantics`).  The descriptions are tied to the numpy code by instantiation
+(:mod:`.instantiate`, which evaluates through the same semantics).
 
 >>> from symconv.general import prove_general
 >>> proof = prove_general("dot-equals-im2col-batch-fastest", rank=3)

@@ -24,6 +24,7 @@ from typing import Any
 import sympy
 
 from ..errors import SymconvError
+from .subst import substitute
 from .terms import floor_atoms, render
 
 __all__ = ["BoundError", "least_value", "provably_nonnegative", "affine_range"]
@@ -57,7 +58,7 @@ def provably_nonnegative(expr: Any) -> bool:
             return False
         if least:
             shift[s] = s + least
-    expr = sympy.expand(expr.xreplace(shift))
+    expr = sympy.expand(substitute(expr, shift))
     if not symbols:
         return bool(expr.is_Rational and expr >= 0)
     poly = sympy.Poly(expr, *symbols)
@@ -73,7 +74,7 @@ def affine_range(expr: Any, box: Mapping[sympy.Symbol, Any]) -> tuple[sympy.Expr
     if floor_atoms(expr):
         raise BoundError(f"bound: {render(expr)} still contains floor/mod; simplify those first")
     variables = [v for v in box if v in expr.free_symbols]
-    lo = hi = expr.xreplace({v: 0 for v in variables})
+    lo = hi = substitute(expr, {v: 0 for v in variables})
     lo = hi = sympy.expand(lo)
     for v in variables:
         a = sympy.expand(expr.diff(v))

@@ -34,7 +34,7 @@ from ..forms import pad
 from ..spec import ConvSpec, Pads
 from ..tensors import Backend, symbolic_input, symbolic_weight
 from .formulations import Formulation, Padding, Sizes
-from .semantics import IllFormedError, monomials
+from .semantics import IllFormedError, compile_index, monomials
 
 __all__ = ["size_values", "evaluate", "GeneralCounterexample", "IllFormedError",
            "search_counterexample", "small_specs"]
@@ -94,7 +94,7 @@ def evaluate(form: Formulation, sz: Sizes, spec: ConvSpec, *, pads: Pads | None 
     entry = sz.entry if kind == "output" else sz.weight_entry
     shape = spec.output_shape if kind == "output" else spec.weight_shape
     out = np.empty(shape, dtype=object)
-    entry_ranges = [range(int(sympy.sympify(hi).xreplace(values)) + 1) for _, hi in entry]
+    entry_ranges = [range(int(compile_index(sympy.sympify(hi))(values)) + 1) for _, hi in entry]
     for point in itertools.product(*entry_ranges):
         env = dict(zip((v for v, _ in entry), point))
         total: Any = 0

@@ -28,6 +28,7 @@ from ..spec import output_length
 from .bounds import affine_range, provably_nonnegative
 from .prover import GeneralProof, Step
 from .rules import RuleError
+from .subst import substitute
 from .terms import render
 
 __all__ = ["prove_output_size", "floor_lemma", "SizeCounterexample", "count_windows"]
@@ -58,7 +59,7 @@ def floor_lemma(s: sympy.Expr) -> tuple[str, ...]:
     t, r, r2 = _nonneg("t"), _nonneg("r"), _nonneg("r'")
     m = q * s + r
     if_below = sympy.expand(m - (q - t) * s)
-    above = sympy.expand((q + 1 + t) * s - m.xreplace({r: s - 1 - r2}) - 1)
+    above = sympy.expand((q + 1 + t) * s - substitute(m, {r: s - 1 - r2}) - 1)
     for expr in (if_below, above):
         if q in expr.free_symbols or not provably_nonnegative(expr):
             raise RuleError(f"floor lemma: could not check {render(expr)} >= 0")  # pragma: no cover

@@ -258,5 +258,8 @@ def prove_statement(statement: GeneralStatement, *, search: bool = True) -> Gene
                                                        pads=statement.pads)
             except Exception as err:  # noqa: BLE001
                 reason += f" (the counterexample search failed: {type(err).__name__}: {err})"
+    checked = (f"every step re-checked: before and after denote the same sum at "
+               f"{len(ctx.envs)} sampled sizes (symconv.general.semantics)",) if holds else ()
     return GeneralProof(name, text, rank, hypotheses, holds, tuple(steps),
-                        time.perf_counter() - start, reason, counterexample, searched=searched)
+                        time.perf_counter() - start, reason, counterexample, checked,
+                        searched=searched)

@@ -172,7 +172,8 @@ def _chain(rank: int) -> GeneralProof:
     return GeneralProof("all-formulations-agree", _text("all-formulations-agree"), rank,
                         parts[0].hypotheses, holds, tuple(steps), time.perf_counter() - start,
                         "" if failed is None else f"{failed.name}: {failed.reason}",
-                        None if failed is None else failed.counterexample)
+                        None if failed is None else failed.counterexample,
+                        searched=failed is None or failed.searched)
 
 
 def prove_general(name: str, rank: int = 2, **options: object) -> GeneralProof:

@@ -275,13 +275,13 @@ def close(left: Sum, right: Sum) -> Rewrite:
     for v, _ in lb:
         common.append(fresh(v, used | set(common)))
     to_common = dict(zip(left.variables, common))
-    target = sorted(_key(f.xreplace(to_common)) for f in left.factors)
+    target = sorted(_key(substitute(f, to_common)) for f in left.factors)
     best = None
     for perm in itertools.permutations(range(len(rb))):
         if any(sympy.expand(lb[i][1] - rb[p][1]) != 0 for i, p in enumerate(perm)):
             continue
         renaming = {rb[p][0]: common[i] for i, p in enumerate(perm)}
-        renamed = tuple(f.xreplace(renaming) for f in right.factors)
+        renamed = tuple(substitute(f, renaming) for f in right.factors)
         if sorted(_key(f) for f in renamed) == target:
             pairs = {rb[p][0]: lb[i][0] for i, p in enumerate(perm)}
             conditions = []
@@ -304,8 +304,8 @@ def close(left: Sum, right: Sum) -> Rewrite:
                         f"{', '.join(f'{v}<={render(h)}' for v, h in lb)} vs "
                         f"{', '.join(f'{v}<={render(h)}' for v, h in rb)}")
     renamed, back, pairing = best
-    lk = {_key(f.xreplace(to_common)): f for f in left.factors}
-    rk = {_key(f): f.xreplace(back) for f in renamed}  # each side shown in its own names
+    lk = {_key(substitute(f, to_common)): f for f in left.factors}
+    rk = {_key(f): substitute(f, back) for f in renamed}  # each side shown in its own names
     only_l = [str(f.expanded()) for k, f in lk.items() if k not in rk]
     only_r = [str(f.expanded()) for k, f in rk.items() if k not in lk]
     raise RuleError("close: the factors differ: left has " + ", ".join(only_l or ["-"]) +

@@ -46,13 +46,15 @@ class IllFormedError(SymconvError):
     """A description cannot be evaluated at some concrete size (or reads outside a tensor)."""
 
 
-def _integer(value: Any, what: Callable[[], str]) -> int:
-    """``value`` as an int; ``what()`` (built only on failure) names it in the error."""
+def _integer(value: Any, what: Any) -> int:
+    """``value`` as an int; ``what`` (a text, or a callable building it only on failure) names
+    it in the error."""
     if type(value) is int:
         return value
     if isinstance(value, Fraction) and value.denominator == 1:
         return int(value)
-    raise IllFormedError(f"{what()} evaluates to {value}, not an integer")
+    raise IllFormedError(f"{what() if callable(what) else what} evaluates to {value}, not an "
+                         "integer")
 
 
 @functools.lru_cache(maxsize=8192)
@@ -79,7 +81,7 @@ def compile_index(expr: sympy.Expr) -> Callable[[Env], int | Fraction]:
         return look
     parts = tuple(compile_index(a) for a in expr.args)
     if expr.is_Add:
-        return lambda env: sum(p(env) for p in parts)
+        return lambda env: sum([p(env) for p in parts])
     if expr.is_Mul:
         def mul(env: Env) -> int | Fraction:
             out: int | Fraction = 1
@@ -104,12 +106,23 @@ def compile_index(expr: sympy.Expr) -> Callable[[Env], int | Fraction]:
                          "powers, floor and mod)")
 
 
+@functools.lru_cache(maxsize=4096)
+def _compile_access(access: Access) -> Callable[[Env], tuple[tuple[int, ...], tuple[int, ...]]]:
+    index = tuple(compile_index(e) for e in access.index)
+    params = tuple(compile_index(e) for e in access.params)
+
+    def run(env: Env) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        p_values, i_values = [p(env) for p in params], [i(env) for i in index]
+        if any(type(v) is not int for v in p_values + i_values):
+            what = lambda: f"an index or parameter of {access}"  # noqa: E731
+            p_values = [_integer(v, what) for v in p_values]
+            i_values = [_integer(v, what) for v in i_values]
+        return tuple(p_values), tuple(i_values)
+    return run
+
+
 def _access(access: Access, env: Env) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    index = tuple(_integer(compile_index(e)(env), lambda: f"index {access}")
-                  for e in access.index)
-    params = tuple(_integer(compile_index(e)(env), lambda: f"parameters of {access}")
-                   for e in access.params)
-    return params, index
+    return _compile_access(access)(env)
 
 
 def _resolve(access: Access, env: Env, views: Mapping[str, View], sizes: Env,
@@ -123,7 +136,8 @@ def _resolve(access: Access, env: Env, views: Mapping[str, View], sizes: Env,
     if params or len(index) != len(view.formals):
         raise IllFormedError(f"view: {view.name} takes {len(view.formals)} indices and no "
                              f"parameters, got {len(index)} and {len(params)}")
-    inner = {**sizes, **dict(zip(view.formals, index))}  # lexical scope: sizes and formals
+    inner = dict(sizes)  # lexical scope: the sizes and the formals, nothing from the use site
+    inner.update(zip(view.formals, index))
     return _resolve(view.body, inner, views, sizes, depth + 1)
 
 
@@ -133,9 +147,9 @@ def monomials(term: Sum, views: Mapping[str, View], sizes: Env,
     env = {**sizes, **entry}
     ranges = [range(_integer(compile_index(sympy.sympify(hi))(env), lambda: "a bound") + 1)
               for _, hi in term.bounds]  # bounds live outside the sum's scope
-    variables = term.variables
+    variables, inner = term.variables, dict(env)
     for point in itertools.product(*ranges):
-        inner = {**env, **dict(zip(variables, point))}
+        inner.update(zip(variables, point))  # the summation variables shadow outer ones
         yield tuple(_resolve(f, inner, views, sizes) for f in term.factors)
 
 
