@@ -52,21 +52,35 @@ G = np.array([[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]], np.float32)
 AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], np.float32)
 
 
+# F(4x4, 3x3) (Lavin & Gray): its 1/6, 1/12, 1/24 are not binary fractions, so it rounds
+BT4 = np.array([[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
+                [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]], np.float32)
+G4 = np.array([[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
+               [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]], np.float32)
+AT4 = np.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0],
+                [0, 1, -1, 8, -8, 1]], np.float32)
+
+
 def winograd(x, w, bt=BT, g=G, at=AT):
-    """Correlation by Winograd F(2x2, 3x3) tiles in float32 (stride 1, no padding)."""
+    """Correlation by Winograd F(m x m, 3x3) tiles in float32 (stride 1, no padding);
+    m = 2 with the default transforms, 4 with ``BT4, G4, AT4``."""
     x, w = np.asarray(x, np.float32), np.asarray(w, np.float32)
     n, c, h, wd = x.shape
+    m, t = at.shape
     oh, ow = h - 2, wd - 2
-    th, tw = -(-oh // 2), -(-ow // 2)
-    xp = np.zeros((n, c, 2 * th + 2, 2 * tw + 2), np.float32)
+    th, tw = -(-oh // m), -(-ow // m)
+    xp = np.zeros((n, c, m * th + 2, m * tw + 2), np.float32)
     xp[:, :, :h, :wd] = x
     u = np.einsum("ij,fcjk,lk->fcil", g, w, g)  # G g G^T
-    out = np.zeros((n, w.shape[0], 2 * th, 2 * tw), np.float32)
+    out = np.zeros((n, w.shape[0], m * th, m * tw), np.float32)
     for i, j in itertools.product(range(th), range(tw)):
-        v = np.einsum("ij,ncjk,lk->ncil", bt, xp[:, :, 2 * i:2 * i + 4, 2 * j:2 * j + 4], bt)
-        m = np.einsum("fcil,ncil->nfil", u, v)
-        out[:, :, 2 * i:2 * i + 2, 2 * j:2 * j + 2] = np.einsum("ij,nfjk,lk->nfil", at, m, at)
+        v = np.einsum("ij,ncjk,lk->ncil", bt, xp[:, :, m * i:m * i + t, m * j:m * j + t], bt)
+        prod = np.einsum("fcil,ncil->nfil", u, v)
+        out[:, :, m * i:m * i + m, m * j:m * j + m] = np.einsum("ij,nfjk,lk->nfil", at, prod, at)
     return out[:, :, :oh, :ow]
+
+
+winograd4 = functools.partial(winograd, bt=BT4, g=G4, at=AT4)
 
 
 def fft_conv(x, w, dtype=np.float64, kernel_scale=None):
@@ -100,9 +114,13 @@ TAMPERED_G = G.copy()
 TAMPERED_G[1, 1] = -0.5
 TAMPERED_BT = BT.copy()
 TAMPERED_BT[2, 1] = 1
+TAMPERED_G4 = G4.copy()
+TAMPERED_G4[3, 1] = 1 / 12 + 1 / 1024  # one entry off by about one per cent
 
 ROUNDING_RIGHT = [
     ("winograd-float32", winograd, WIDE),
+    ("winograd-4x4-float32", winograd4, SMALL),
+    ("winograd-4x4-float32-wide", winograd4, ConvSpec((10, 10), 3, in_channels=16)),
     ("fft-float64", fft_conv, WIDE),
     ("fft-float32", functools.partial(fft_conv, dtype=np.float32), SMALL),
     ("fft-float32-wide", functools.partial(fft_conv, dtype=np.float32), WIDE),
@@ -112,10 +130,17 @@ ROUNDING_WRONG = [
     ("winograd-tampered-BT", functools.partial(winograd, bt=TAMPERED_BT)),
     ("winograd-missing-tap", without_tap(winograd)),
     ("winograd-bias", plus_one(winograd)),
+    ("winograd-4x4-tampered-G", functools.partial(winograd, bt=BT4, g=TAMPERED_G4, at=AT4)),
+    ("winograd-4x4-missing-tap", without_tap(winograd4)),
+    ("winograd-4x4-bias", plus_one(winograd4)),
     ("fft-float32-kernel-off-by-1e-4", functools.partial(
         fft_conv, dtype=np.float32, kernel_scale=[1, 1, 1.0001])),
     ("fft-float32-missing-tap", without_tap(functools.partial(fft_conv, dtype=np.float32))),
     ("fft-float64-bias", plus_one(fft_conv)),
+    # below 1/2 everywhere, hidden in the allowance of dense inputs, beyond it on sparse ones
+    ("direct-plus-0.4", lambda x, w: einsum(x, w) + np.float32(0.4)),
+    ("direct-plus-0.2-sign", lambda x, w: einsum(x, w) * (1 + np.float32(1e-7)) + np.float32(
+        0.2) * np.sign(einsum(x, w))),
 ]
 
 
@@ -131,8 +156,9 @@ def test_correct_rounding_algorithms_pass_with_the_comparison_named(name, fn, sp
         assert "assumes the function's float error is below delta" in text
 
 
-def test_float32_fft_needs_the_smaller_range_and_states_the_recomputed_bound():
-    verdict = verify(functools.partial(fft_conv, dtype=np.float32), SMALL)
+@pytest.mark.parametrize("fn", [functools.partial(fft_conv, dtype=np.float32), winograd4])
+def test_float32_rounding_needs_the_smaller_range_and_states_the_recomputed_bound(fn):
+    verdict = verify(fn, SMALL)
     magnitude = rounded_range(SMALL, float(np.finfo(np.float32).eps))
     assert verdict.status is Status.PASSED and 1 <= magnitude < draws_for(SMALL).high
     assert verdict.bound == pytest.approx((2 / (2 * magnitude + 1)) ** 8)
@@ -283,6 +309,13 @@ def test_cli_trials_zero_exits_2(tmp_path, monkeypatch, capsys):
                      "--method", "randomized", "--trials", trials])
         err = capsys.readouterr().err
         assert code == 2 and len(err.strip().splitlines()) == 1 and "trials" in err, err
+    for option, value in (("--numeric-dtype", "bool"), ("--numeric-dtype", "nonsense"),
+                          ("--seed", "-1")):
+        code = main(["verify", "userconv:conv", "--input", "1x1x5x5", "--kernel", "1x1x3x3",
+                     option, value])
+        err = capsys.readouterr().err
+        field = option.lstrip("-").replace("-", "_")
+        assert code == 2 and len(err.strip().splitlines()) == 1 and field in err, err
 
 
 # -- the bound follows numeric_dtype ----------------------------------------------------------
