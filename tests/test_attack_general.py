@@ -269,3 +269,53 @@ def test_substitution_commutes_with_evaluation(seed):
         value = int(image.xreplace({**sizes, **env}))
         expected = denote(term, {}, sizes, {**env, var: value})
         assert denote(out, {}, sizes, env) == expected, (term, var, image, out)
+
+
+# --- differential: whatever the prover proves holds on concrete layers ----------------------
+
+def _mutant(rng, stmt):
+    """The definition's term with one random change (may or may not change its meaning)."""
+    sz, term = stmt.sizes, stmt.left.term
+    names = [*sz.o, *sz.u, sz.c, sz.n]
+    kind = rng.choice(["shift", "swap", "rebind", "replace"])
+    w, x = term.factors
+    if kind == "rebind":  # rename a binder to an entry index: captures in a naive prover
+        old, new = rng.choice(sz.u), rng.choice(sz.o)
+        bounds = tuple((new if v == old else v, hi) for v, hi in term.bounds)
+        return Sum(bounds, tuple(f.xreplace({old: new}) for f in term.factors))
+    position = rng.randrange(1, len(x.index))
+    index = list(x.index)
+    if kind == "shift":
+        index[position] += rng.choice([-1, 1])
+    elif kind == "swap":
+        p, q = rng.sample(names, 2)
+        index[position] = index[position].xreplace({p: q, q: p})
+    else:
+        index[position] = index[position].xreplace({rng.choice(names): rng.choice(names)})
+    return Sum(term.bounds, (w, dataclasses.replace(x, index=tuple(index))))
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_whatever_is_proved_holds_on_small_layers(seed):
+    from symconv.general.instantiate import search_counterexample, small_specs
+
+    rng = random.Random(seed)
+    stmt = statement("definition-equals-elementwise", 1 + seed % 2)
+    left = dataclasses.replace(stmt.left, term=_mutant(rng, stmt))
+    proof = prove_statement(dataclasses.replace(stmt, left=left), search=False)
+    specs = list(small_specs(stmt.sizes.rank, count=6, seed=seed))
+    found = search_counterexample(left, stmt.right, stmt.sizes, specs=specs)
+    if proof:
+        assert found is None, (str(left.term), str(found))
+    elif found is not None:
+        assert "close:" in proof.reason or "re-check" in proof.reason
+
+
+def test_an_output_size_formula_that_fails_on_symbols_is_not_proved():
+    from symconv.general.output_size import prove_output_size
+
+    def integers_only(i, k, s, pl, pr, d):
+        return int(i + pl + pr - d * (k - 1) - 1) // int(s) + 1  # TypeError on symbols
+    proof = prove_output_size(integers_only)
+    assert not proof and "fails on symbols (TypeError" in proof.reason
+    assert proof.counterexample is None  # right on every integer: not disproved either

@@ -3,7 +3,8 @@
 Every rule returns a :class:`Rewrite`: the new term, the rule's name, the local fact it used
 and the side conditions it checked.  Soundness rests on these facts only:
 
-* ``unfold``: a view's definition (pure substitution of its index map);
+* ``unfold``: a view's definition (substitution of its index map; summation variables that
+  the body's size symbols would be captured by are renamed first);
 * ``split``: ``l = a_1·R_2···R_m + ... + a_m`` is a bijection from the box
   ``[0,R_1) × ... × [0,R_m)`` onto ``[0, R_1···R_m)`` (checked: the bound of ``l`` plus one expands
   to exactly that product, and every radix is provably ``>= 1``);
@@ -130,7 +131,10 @@ def split(term: Sum, var: sympy.Symbol, radices: Sequence[Any],
     body = substitute(body, {var: image})  # other binders that image mentions are renamed
     bounds = (*body.bounds[:position], *((d, r - 1) for d, r in zip(digits, radices)),
               *body.bounds[position:])
-    new = Sum(bounds, body.factors)
+    try:
+        new = Sum(bounds, body.factors)
+    except SymconvError as err:
+        raise RuleError(f"split: the digits do not make a box: {err}") from None
     box = " × ".join(f"[0,{render(r)})" for r in radices)
     cond = (f"{render(hi)} + 1 = {' * '.join(map(render, radices))} (sympy.expand), so "
             f"{var} = {render(image)} is a bijection {box} → [0,{render(total)})")
