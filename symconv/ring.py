@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import numbers
+import threading
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
@@ -31,6 +32,17 @@ __all__ = ["Polynomial", "Monomial", "canonical", "format_monomial"]
 
 Monomial = tuple[str, ...]
 Coefficient = int | Fraction
+
+#: ``WATCH.hook(operation)``, when set in a thread, is called before a Polynomial answers a truth
+#: value or a comparison there (set by :func:`symconv.verification.trace.watching` while a
+#: user's function runs on symbols; it raises).  Unset everywhere else.
+WATCH = threading.local()
+
+
+def _watch(operation: str) -> None:
+    hook = getattr(WATCH, "hook", None)
+    if hook is not None:
+        hook(operation)
 
 
 def _exact_scalar(value: Any) -> Coefficient | None:
@@ -167,12 +179,35 @@ class Polynomial:
     # ---- comparison and inspection ----
 
     def __eq__(self, other: object) -> bool:
+        _watch("==")
         o = self._coerce(other)
         return NotImplemented if o is None else self.terms == o.terms
+
+    def __ne__(self, other: object) -> bool:
+        _watch("!=")
+        o = self._coerce(other)
+        return NotImplemented if o is None else self.terms != o.terms
+
+    def __lt__(self, other: object) -> bool:
+        _watch("<")
+        return NotImplemented
+
+    def __le__(self, other: object) -> bool:
+        _watch("<=")
+        return NotImplemented
+
+    def __gt__(self, other: object) -> bool:
+        _watch(">")
+        return NotImplemented
+
+    def __ge__(self, other: object) -> bool:
+        _watch(">=")
+        return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
 
     def __bool__(self) -> bool:
+        _watch("truth value")
         return bool(self.terms)
 
     @property

@@ -16,7 +16,7 @@ import dataclasses
 import enum
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -26,10 +26,12 @@ from ..forms import convolve, correlate
 from ..ring import Polynomial
 from ..spec import ConvSpec
 from ..tensors import Backend, parse_name, symbolic_input, symbolic_weight
+from .crosscheck import CompiledForms, cross_check, mismatch, refute
 from .diagnose import Forms, describe_products, name_mistakes, shape_mistakes, value_at
 from .probe import DEFAULT_MAX_PROBE_CALLS, DEFAULT_MAX_PROBE_SECONDS, diagnose_by_probing
 from .randomized import check_options, expected_output, run_trials
 from .run import call, changed_entries, snapshot, to_numpy
+from .trace import BranchLog
 from .verdict import ConcreteExample, Kind, Mistake, Status, Verdict
 
 __all__ = ["verify", "Method", "DEFAULT_MAX_SYMBOLIC_PRODUCTS"]
@@ -38,6 +40,7 @@ __all__ = ["verify", "Method", "DEFAULT_MAX_SYMBOLIC_PRODUCTS"]
 DEFAULT_MAX_SYMBOLIC_PRODUCTS = 200_000
 
 EXACT = "exact: symbolic execution on polynomial entries, canonical forms compared"
+ATTEMPTED = "exact (attempted): symbolic execution on polynomial entries"
 RANDOM = "randomized exact check: random integer inputs, outputs compared exactly"
 
 
@@ -85,7 +88,9 @@ def verify(fn: Callable[..., Any], spec: ConvSpec, *, kind: Kind | str = Kind.CO
     >>> print(verify(conv, ConvSpec((4, 5), (2, 3)), kind="convolution"))
     WRONG: 9 of 9 output positions differ
       layer: convolution on 4x5 * 2x3
-      method: exact: symbolic execution on polynomial entries, canonical forms compared
+      method: exact: symbolic execution on polynomial entries, canonical forms compared;
+        cross-checked on 7 numeric calls (dtypes int64, float64, float32); the example
+        confirmed on numbers
       mistake: missing flip: computed correlation where convolution was asked: ...
       differing positions: out[0,0,0,0], out[0,0,0,1], out[0,0,0,2], out[0,0,1,0], ...
       out[0,0,0,0] multiplies w[0,0,0,0] with x[0,0,0,0] where x[0,0,1,2] belongs
@@ -114,15 +119,28 @@ def verify(fn: Callable[..., Any], spec: ConvSpec, *, kind: Kind | str = Kind.CO
     start = time.perf_counter()
     size = int(np.prod(spec.output_shape)) * spec.products_per_output
     notes: tuple[str, ...] = ()
+
+    def on_numbers(why: tuple[str, ...]) -> Verdict:
+        """The randomized check decides, and the cross-check's inputs can still refute."""
+        return _numbers_decide(fn, spec, kind, timeout, trials, seed, numeric_dtype, kwargs,
+                               start, why, budget)
+
     if method is Method.RANDOMIZED or (method is Method.AUTO and size > max_symbolic_products):
         if method is Method.AUTO:
             notes = (f"{size} products exceed max_symbolic_products={max_symbolic_products}: "
                      "randomized check",)
-    else:
-        verdict = _exact(fn, spec, kind, timeout, kwargs, start)
-        if verdict is not None and (method is Method.EXACT or verdict.status is not Status.RAISED):
+        return _randomized(fn, spec, kind, timeout, trials, seed, numeric_dtype, kwargs, start,
+                           notes, budget)
+    log = BranchLog()
+    verdict, forms, witness = _exact(fn, spec, kind, timeout, kwargs, start, log)
+    if log:  # the code asked a symbol a question: its numeric paths were not executed
+        assert log.first is not None
+        return on_numbers((f"symbolic execution stopped: the code {log.first}; a symbol cannot "
+                           "say which way numbers go, so nothing symbolic was compared: "
+                           "checked on numbers instead",))
+    if forms is None:  # nothing was compared
+        if method is Method.EXACT or verdict.status is not Status.RAISED:
             return verdict
-        assert verdict is not None
         notes = (f"the function cannot run on symbolic entries ({_short(verdict.summary)}): "
                  "randomized check instead",)
         if "NoneType" in verdict.summary:  # np.empty(..., dtype=object) is filled with None
@@ -137,8 +155,76 @@ def verify(fn: Callable[..., Any], spec: ConvSpec, *, kind: Kind | str = Kind.CO
                                                        f"{again}",),
                                        elapsed=time.perf_counter() - start)
         return sampled
-    return _randomized(fn, spec, kind, timeout, trials, seed, numeric_dtype, kwargs, start, notes,
-                       budget)
+    if verdict.status is Status.MUTATED_INPUT:  # true of the symbolic call; never a pass
+        return verdict
+    check = cross_check(fn, spec, CompiledForms.of(forms, spec), kwargs=kwargs,
+                        timeout=timeout, seed=seed)
+    if check.failed is not None:
+        failed = check.failed
+        what = (f"did not return within {timeout} s" if failed.timed_out
+                else f"raised {failed.error_line}")
+        return _verdict(Status.TIMED_OUT if failed.timed_out else Status.RAISED, spec, kind,
+                        f"{EXACT}; then the numeric cross-check: {check.failed_call} failed",
+                        f"the function {what} on {check.failed_call}", start,
+                        traceback=failed.traceback, notes=(
+                            f"the symbolic call returned ({_short(verdict.summary)}); a later "
+                            "call failed, so the function cannot be trusted either way",))
+    if not check.agreed:
+        return on_numbers((f"symbolic execution was not faithful to the numbers: "
+                           f"{check.disagreement}; the code takes another path on numbers "
+                           "(it branches on the dtype or the data, keeps state, or mutates), "
+                           "so the symbolic verdict "
+                           f"({verdict.status.value}) is set aside: checked on numbers instead",))
+    method_text = f"{EXACT}; {check.describe()}"
+    if witness is not None:  # WRONG: run the example now, after the cross-check's calls
+        ex = _example(fn, spec, kind, *witness, timeout, kwargs)
+        if ex is None or not _confirmed(ex):
+            shown = "the numeric call failed" if ex is None else \
+                f"fn returns {ex.got!r}, the spec's value"
+            return on_numbers((f"the symbolic run's counterexample does not fail on numbers "
+                               f"({shown}): the code computes something else on symbols, so "
+                               "its symbolic verdict is set aside: checked on numbers instead",))
+        method_text += "; the example confirmed on numbers"
+        verdict = dataclasses.replace(verdict, example=ex)
+    return dataclasses.replace(verdict, method=method_text, elapsed=time.perf_counter() - start)
+
+
+def _confirmed(example: ConcreteExample) -> bool:
+    """``fn`` really returned a number other than the spec's on the example's inputs."""
+    got = np.asarray(example.got, dtype=object).reshape(1)
+    return bool(mismatch(got, np.asarray([example.expected], dtype=object)).all())
+
+
+def _numbers_decide(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: float | None,
+                    trials: int, seed: int, dtype: Any, kwargs: dict[str, Any] | None,
+                    start: float, notes: tuple[str, ...], budget: tuple[int, float]) -> Verdict:
+    """After a symbolic run that does not count: the randomized check's verdict, unless it
+    passes and a cross-check input (sparse, one-hot, other dtypes) shows fn wrong."""
+    sampled = _randomized(fn, spec, kind, timeout, trials, seed, dtype, kwargs, start, notes,
+                          budget)
+    if not sampled:
+        return sampled
+    found = refute(fn, spec, kind, kwargs=kwargs, timeout=timeout, seed=seed)
+    if found is None:
+        return sampled
+    method = (f"numeric: exact comparison with the spec on the cross-check's inputs ("
+              f"{found.call}); the randomized check ({sampled.method}) had passed")
+    if found.shape is not None:
+        return _verdict(Status.WRONG_SHAPE, spec, kind, method, f"the output has shape "
+                        f"{found.shape} where the spec gives {spec.output_shape} on "
+                        f"{found.call}", start, notes=notes)
+    shown = ", ".join("out[" + ",".join(map(str, p)) + "]" for p in found.positions)
+    return _verdict(Status.WRONG, spec, kind, method, f"{found.differing} of "
+                    f"{int(np.prod(spec.output_shape))} output positions differ on "
+                    f"{found.call}", start, differing=found.differing,
+                    positions=found.positions, example=found.example,
+                    details=(f"differing positions: {shown}" + (
+                        " ..." if found.differing > len(found.positions) else ""),),
+                    notes=notes + ("the randomized check's inputs missed it; the cross-check's "
+                                   "inputs include sparse and one-hot ones",) + ((
+                                       f"the example's x and w are {found.dtype} arrays: pass "
+                                       f"them as {found.dtype} (with int64 the function may "
+                                       "agree)",) if found.dtype != "int64" else ()))
 
 
 def _short(summary: str, limit: int = 100) -> str:
@@ -176,38 +262,52 @@ def _randomized(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: flo
                     notes=notes + t.notes, mistakes=mistakes, first_forms=first_forms)
 
 
+class _Symbolic(NamedTuple):
+    """What the symbolic run gave: a verdict, the output's forms when anything was compared,
+    and for WRONG the output position and variable values of the example still to be run."""
+
+    verdict: Verdict
+    forms: Forms | None = None
+    witness: tuple[tuple[int, ...], dict[str, int]] | None = None
+
+
 def _exact(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: float | None,
-           kwargs: dict[str, Any] | None, start: float) -> Verdict | None:
+           kwargs: dict[str, Any] | None, start: float, log: BranchLog) -> _Symbolic:
     x = symbolic_input(spec, backend=Backend.RING)
     w = symbolic_weight(spec, backend=Backend.RING)
     before = (snapshot(x), snapshot(w))
-    outcome = call(fn, (x, w), kwargs, timeout=timeout)
+    outcome = call(fn, (x, w), kwargs, timeout=timeout, watch=log)
+
+    def failed(status: Status, what: str, summary: str, **fields: Any) -> _Symbolic:
+        return _Symbolic(_verdict(status, spec, kind, f"{ATTEMPTED}; {what}, so nothing was "
+                                  "compared", summary, start, **fields))
+
     if outcome.timed_out:
-        return _verdict(Status.TIMED_OUT, spec, kind, EXACT, f"the function did not return "
-                        f"within {timeout} s (it keeps running in a background thread)", start,
-                        notes=("raise timeout=, or use method='randomized' for a large layer",))
+        return failed(Status.TIMED_OUT, "the call did not return", f"the function did not "
+                      f"return within {timeout} s (it keeps running in a background thread)",
+                      notes=("raise timeout=, or use method='randomized' for a large layer",))
     if not outcome.ok:
-        return _verdict(Status.RAISED, spec, kind, EXACT, f"the function raised "
-                        f"{outcome.error_line}", start, traceback=outcome.traceback)
+        return failed(Status.RAISED, "the call raised", f"the function raised "
+                      f"{outcome.error_line}", traceback=outcome.traceback)
     if outcome.value is None:
-        return _verdict(Status.WRONG_DTYPE, spec, kind, EXACT, "the function returned None "
-                        "(a missing return statement?)", start)
+        return failed(Status.WRONG_DTYPE, "it returned None", "the function returned None "
+                      "(a missing return statement?)")
     try:
         got = to_numpy(outcome.value)
         if got.dtype.kind in "bcmMSUV":
-            return _verdict(Status.WRONG_DTYPE, spec, kind, EXACT, f"the output has dtype "
-                            f"{got.dtype}; expected numbers or polynomials", start)
+            return failed(Status.WRONG_DTYPE, f"it returned dtype {got.dtype}", f"the output "
+                          f"has dtype {got.dtype}; expected numbers or polynomials")
         if got.dtype != object:
             got = got.astype(object)
         got_forms = Forms(got, spec)
     except NotExactError as err:
         status = Status.NOT_FINITE if "nan" in str(err).lower() or "inf" in str(err).lower() \
             else Status.WRONG_DTYPE
-        return _verdict(status, spec, kind, EXACT, f"the output holds a value that is not a "
-                        f"polynomial: {err}", start)
+        return failed(status, "its output is not polynomials", f"the output holds a value "
+                      f"that is not a polynomial: {err}")
     except Exception as err:  # noqa: BLE001 - anything the user returned that is not an array
-        return _verdict(Status.WRONG_DTYPE, spec, kind, EXACT, f"the output cannot be read as "
-                        f"an array of numbers ({type(err).__name__}: {err})", start)
+        return failed(Status.WRONG_DTYPE, "its output is not an array", f"the output cannot "
+                      f"be read as an array of numbers ({type(err).__name__}: {err})")
     reference = convolve if kind is Kind.CONVOLUTION else correlate
     want = reference(before[0], before[1], spec)  # the inputs as given, not as left
     changed = [f"{name} ({changed_entries(b, a)} entries)"
@@ -215,18 +315,20 @@ def _exact(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: float | 
                if changed_entries(b, a)]
     proof = prove_equal(got, want, f"fn(x, w) = {kind.value}(x, w)")
     if changed:
-        return _verdict(Status.MUTATED_INPUT, spec, kind, EXACT, "the function changed its input "
-                        "in place: " + ", ".join(changed), start, notes=(
-                            "the output itself is " + ("right" if proof else "wrong too"),))
+        return _Symbolic(_verdict(Status.MUTATED_INPUT, spec, kind, EXACT, "the function "
+                                  "changed its input in place: " + ", ".join(changed), start,
+                                  notes=("the output itself is " + ("right" if proof else
+                                                                    "wrong too"),)), got_forms)
     if proof:
-        return _verdict(Status.CORRECT, spec, kind, EXACT, f"proved equal to the spec at all "
-                        f"{proof.positions} output positions ({proof.products} products)", start)
+        return _Symbolic(_verdict(Status.CORRECT, spec, kind, EXACT, f"proved equal to the spec "
+                                  f"at all {proof.positions} output positions ({proof.products}"
+                                  " products)", start), got_forms)
     want_forms = Forms(want, spec)
     if got.shape != want.shape:
         mistakes, details = shape_mistakes(got, got_forms, want_forms, spec, kind)
-        return _verdict(Status.WRONG_SHAPE, spec, kind, EXACT, f"the output has shape "
-                        f"{got.shape} where the spec gives {want.shape}", start,
-                        mistakes=mistakes, details=details)
+        return _Symbolic(_verdict(Status.WRONG_SHAPE, spec, kind, EXACT, f"the output has shape "
+                                  f"{got.shape} where the spec gives {want.shape}", start,
+                                  mistakes=mistakes, details=details), got_forms)
     cex = proof.counterexample
     assert cex is not None and cex.position is not None
     first = [int(np.ravel_multi_index(p, got.shape)) for p in cex.positions]
@@ -239,14 +341,13 @@ def _exact(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: float | 
         cex.positions) else "")]
     details += describe_products(cex.position, got_forms.terms[first[0]],
                                  want_forms.terms[first[0]])
-    return _verdict(Status.WRONG, spec, kind, EXACT, f"{cex.differing} of {got.size} output "
-                    f"positions differ", start, mistakes=mistakes, details=tuple(details),
-                    differing=cex.differing, positions=cex.positions,
-                    example=_example(fn, spec, kind, cex.position, values,
-                                     Polynomial(got_forms.terms[first[0]]).evaluate(values),
-                                     timeout, kwargs), notes=notes,
-                    first_forms=tuple(tuple(sorted(f.terms[first[0]].items()))
-                                      for f in (got_forms, want_forms)))
+    return _Symbolic(_verdict(Status.WRONG, spec, kind, EXACT, f"{cex.differing} of {got.size} "
+                              f"output positions differ", start, mistakes=mistakes,
+                              details=tuple(details), differing=cex.differing,
+                              positions=cex.positions, notes=notes,
+                              first_forms=tuple(tuple(sorted(f.terms[first[0]].items()))
+                                                for f in (got_forms, want_forms))),
+                     got_forms, (cex.position, values))
 
 
 def _witness(cex: Counterexample, got: Forms, want: Forms, flat: int) -> dict[str, int]:
@@ -261,9 +362,11 @@ def _witness(cex: Counterexample, got: Forms, want: Forms, flat: int) -> dict[st
 
 
 def _example(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, position: tuple[int, ...],
-             values: dict[str, int], symbolic_value: Any, timeout: float | None,
-             kwargs: dict[str, Any] | None) -> ConcreteExample:
-    """Integer tensors from ``values``, with what ``fn`` returns on them at ``position``."""
+             values: dict[str, int], timeout: float | None,
+             kwargs: dict[str, Any] | None) -> ConcreteExample | None:
+    """Integer tensors from ``values``, with what ``fn`` returns on them at ``position``
+    (``None`` when that call fails or returns no array of the spec's shape: never the
+    symbolic value in place of the number)."""
     x = np.zeros(spec.input_shape, dtype=np.int64)
     w = np.zeros(spec.weight_shape, dtype=np.int64)
     for name, value in values.items():
@@ -271,13 +374,13 @@ def _example(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, position: tuple
         if base in ("x", "w"):
             (x if base == "x" else w)[index] = value
     want = value_at(expected_output(x, w, spec, kind), position)
-    got: Any = symbolic_value
     outcome = call(fn, (x.copy(), w.copy()), kwargs, timeout=timeout)
-    if outcome.ok:
-        try:
-            out = to_numpy(outcome.value)
-            if out.shape == spec.output_shape:
-                got = value_at(out, position)
-        except Exception:  # noqa: BLE001 - fall back to the symbolic value
-            pass
-    return ConcreteExample(x, w, position, want, got)
+    if not outcome.ok:
+        return None
+    try:
+        out = to_numpy(outcome.value)
+    except Exception:  # noqa: BLE001 - not an array
+        return None
+    if out.shape != spec.output_shape:
+        return None
+    return ConcreteExample(x, w, position, want, value_at(out, position))

@@ -17,6 +17,7 @@ polynomials back and forth; the symbolic run must happen in this process anyway.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import traceback
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from .trace import BranchLog, watching
 
 __all__ = ["Outcome", "call", "snapshot", "changed_entries", "to_numpy"]
 
@@ -54,14 +57,19 @@ class Outcome:
 
 
 def call(fn: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any] | None = None, *,
-         timeout: float | None = 60.0) -> Outcome:
-    """Call ``fn(*args, **kwargs)`` in a daemon thread; never raises what ``fn`` raises."""
+         timeout: float | None = 60.0, watch: BranchLog | None = None) -> Outcome:
+    """Call ``fn(*args, **kwargs)`` in a daemon thread; never raises what ``fn`` raises.
+
+    With ``watch``, the call runs under :func:`~symconv.verification.trace.watching` in that
+    thread: a Polynomial used as a truth value or compared is logged there and stops the call.
+    """
     box: dict[str, Any] = {}
 
     def target() -> None:
         start = time.perf_counter()
         try:
-            box["value"] = fn(*args, **(kwargs or {}))
+            with watching(watch) if watch is not None else contextlib.nullcontext():
+                box["value"] = fn(*args, **(kwargs or {}))
         except BaseException as err:  # noqa: BLE001 - the user's failure is reported, not raised
             box["error"] = err
             frames = traceback.extract_tb(err.__traceback__)[1:]  # drop this wrapper's frame
