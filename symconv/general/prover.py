@@ -7,7 +7,7 @@ closing check compares.  Any refused rule or failed closing leaves the statement
 search over small concrete layers then looks for a counterexample with the instance engine.
 
 Nothing escapes as an exception: an ill-formed statement (:mod:`.wellformed`), a refused rule,
-a rewrite whose independent re-check fails (:func:`.semantics.recheck`: before and after must
+a rewrite whose independent re-check fails (:mod:`.semantics`: before and after must
 denote the same sum at sampled sizes) and an unexpected error inside a rule all give a proof
 object that is NOT PROVED (or DISPROVED, with a counterexample) and says why.
 """
@@ -24,7 +24,7 @@ import sympy
 from .formulations import Formulation, Sizes
 from .instantiate import GeneralCounterexample, search_counterexample
 from .rules import Rewrite, RuleError, close, reverse, simplify_floor_mod, split, unfold_all
-from .semantics import recheck, sample_environments
+from .semantics import denotations, difference, sample_environments
 from .terms import Box, Sum, render
 from .wellformed import check_statement
 
@@ -154,24 +154,28 @@ class _Context:
         self.where = "checking the statement"
 
 
-def _record(steps: list[Step], side: str, form: Formulation, term: Sum,
-            rewrites: Sequence[Rewrite], ctx: _Context) -> Sum:
+def _record(steps: list[Step], side: str, form: Formulation, term: Sum, meaning: list[Any],
+            rewrites: Sequence[Rewrite], ctx: _Context) -> tuple[Sum, list[Any]]:
     for rw in rewrites:
         if not isinstance(rw, Rewrite) or not isinstance(rw.term, Sum):
             raise RuleError(f"{side}: the rule returned {type(rw).__name__}, not a Rewrite")
-        problem = recheck(term, rw.term, form.views, ctx.envs)
+        after = denotations(rw.term, form.views, ctx.envs)
+        problem = difference(ctx.envs, meaning, after)
         if problem:
             raise RuleError(f"{side}: the re-check of step {len(steps) + 1} ({rw.rule}: "
                             f"{rw.fact}) failed: {problem}; the rewrite is refused")
         steps.append(Step(side, f"= {rw.term}", rw.rule, rw.fact, rw.conditions))
-        term = rw.term
-    return term
+        term, meaning = rw.term, after
+    return term, meaning
 
 
 def _run(form: Formulation, script: Sequence[Tactic], side: str, entry: Box,
-         steps: list[Step], notes: list[str], ctx: _Context) -> Sum:
+         steps: list[Step], notes: list[str], ctx: _Context) -> tuple[Sum, list[Any]]:
+    """The side's normal form and what it denotes at the sampled sizes."""
     term = form.term
     steps.append(Step(side, str(term), "the formulation, for one entry", form.label))
+    ctx.where = f"{side}: evaluating the formulation at sampled sizes"
+    meaning = denotations(term, form.views, ctx.envs)
     for tactic in script:
         ctx.where = f"{side}: {type(tactic).__name__}"
         if isinstance(tactic, Unfold):
@@ -186,8 +190,8 @@ def _run(form: Formulation, script: Sequence[Tactic], side: str, entry: Box,
         else:
             raise RuleError(f"{side}: unknown tactic {tactic!r}; expected Unfold, FloorMod, "
                             "Split or Reverse")
-        term = _record(steps, side, form, term, rewrites, ctx)
-    return term
+        term, meaning = _record(steps, side, form, term, meaning, rewrites, ctx)
+    return term, meaning
 
 
 def _prove(statement: GeneralStatement, steps: list[Step], notes: list[str],
@@ -195,10 +199,11 @@ def _prove(statement: GeneralStatement, steps: list[Step], notes: list[str],
     check_statement(statement)
     ctx.where = "sampling sizes for the re-checks"
     ctx.envs = sample_environments(statement.sizes.size_symbols, statement.entry)
-    left = _run(statement.left, statement.left_script, "left: " + statement.left.label,
-                statement.entry, steps, notes, ctx)
-    right = _run(statement.right, statement.right_script, "right: " + statement.right.label,
-                 statement.entry, steps, notes, ctx)
+    left, left_meaning = _run(statement.left, statement.left_script,
+                              "left: " + statement.left.label, statement.entry, steps, notes, ctx)
+    right, right_meaning = _run(statement.right, statement.right_script,
+                                "right: " + statement.right.label, statement.entry, steps,
+                                notes, ctx)
     ctx.where = "the closing check"
     for label, form, term in (("left", statement.left, left),
                               ("right", statement.right, right)):
@@ -207,7 +212,7 @@ def _prove(statement: GeneralStatement, steps: list[Step], notes: list[str],
             raise RuleError(f"close: the {label} side still mentions {', '.join(pending)}; "
                             "unfold every view before the closing check")
     done = close(left, right)
-    problem = recheck(left, right, statement.left.views, ctx.envs, statement.right.views)
+    problem = difference(ctx.envs, left_meaning, right_meaning)
     if problem:
         raise RuleError(f"close: the closing check matched the sides but its re-check failed: "
                         f"{problem}; refused")

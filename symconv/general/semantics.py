@@ -35,8 +35,8 @@ import sympy
 from ..errors import SymconvError
 from .terms import Access, FloorDiv, Rem, Sum, View, render
 
-__all__ = ["IllFormedError", "compile_index", "monomials", "denote", "sample_environments",
-           "recheck"]
+__all__ = ["IllFormedError", "compile_index", "monomials", "denote", "denotations",
+           "difference", "sample_environments", "recheck"]
 
 Atom = tuple[str, tuple[int, ...], tuple[int, ...]]  #: (tensor, params, index) of a base read
 Env = Mapping[sympy.Symbol, int]
@@ -180,13 +180,25 @@ def sample_environments(size_symbols: Sequence[sympy.Symbol], entry: Sequence[tu
     return out
 
 
+def denotations(term: Sum, views: Mapping[str, View],
+                envs: Sequence[tuple[Env, Env]]) -> list[Counter]:
+    """:func:`denote` at each sampled environment."""
+    return [denote(term, views, sizes, entry) for sizes, entry in envs]
+
+
+def difference(envs: Sequence[tuple[Env, Env]], before: Sequence[Counter],
+               after: Sequence[Counter]) -> str:
+    """``''`` when the denotations agree at every environment, else where they first differ."""
+    for (sizes, entry), a, b in zip(envs, before, after, strict=True):
+        if a != b:
+            shown = ", ".join(f"{k}={v}" for k, v in {**sizes, **entry}.items())
+            return f"the terms denote different sums at {shown}"
+    return ""
+
+
 def recheck(before: Sum, after: Sum, views: Mapping[str, View], envs: Sequence[tuple[Env, Env]],
             after_views: Mapping[str, View] | None = None) -> str:
     """``''`` when both terms denote the same polynomial at every sampled environment, else
     the first environment where they differ (as text)."""
-    for sizes, entry in envs:
-        if denote(before, views, sizes, entry) != denote(
-                after, views if after_views is None else after_views, sizes, entry):
-            shown = ", ".join(f"{k}={v}" for k, v in {**sizes, **entry}.items())
-            return f"the terms denote different sums at {shown}"
-    return ""
+    return difference(envs, denotations(before, views, envs),
+                      denotations(after, views if after_views is None else after_views, envs))
