@@ -4,7 +4,8 @@ Each entry is brought to its canonical form (monomial -> exact coefficient, see
 :func:`symconv.ring.canonical`); two tensors are equal exactly when their shapes match and the
 canonical forms match position by position.  That comparison is a proof: no floating point, no
 ``simplify``, no sampling.  When it fails, the :class:`Counterexample` names the first differing
-position, the products present on one side only, and small integers on which the numbers differ.
+position, the products present on one side only, and small integers on which the numbers differ
+(found constructively for any degree, so a nonzero difference always gets one).
 
 >>> import numpy as np, sympy
 >>> a, b, c = sympy.symbols("a b c")
@@ -22,7 +23,6 @@ False
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -132,21 +132,76 @@ class Proof:
 
 def _witness(diff: Polynomial, left: Polynomial, right: Polynomial) -> tuple[
         dict[str, int], Coefficient, Coefficient]:
-    """Small integers on which the nonzero polynomial ``diff`` does not vanish.
+    """Integers at which the nonzero polynomial ``diff = left - right`` does not vanish.
 
-    Schwartz-Zippel: a random point from ``S^n`` is a root with probability at most
-    ``degree / |S|``; values grow with the attempts, and we try 0/1 first because such inputs
-    are the easiest to read.  Deterministic (fixed seed), so output is reproducible.
+    Readable points first (all variables 0, then the variables of one product set to 1), then
+    :func:`_constructive_point`, which always succeeds.  Deterministic, and re-checked by
+    evaluation before it is returned.
     """
-    names = sorted(diff.variables)
-    rng = random.Random(0)
-    for attempt in range(2000):
-        high = 1 + attempt // 20
-        values = {n: rng.randint(0 if attempt < 40 else -high, high) for n in names}
-        if diff.evaluate(values) != 0:
-            nonzero = {n: v for n, v in values.items() if v}
-            return nonzero, left.evaluate(values), right.evaluate(values)
-    raise AssertionError("unreachable: a nonzero polynomial vanished at 2000 random points")
+    values = _readable_point(diff)
+    if values is None:
+        values = _constructive_point(diff)
+    lv, rv = left.evaluate(values), right.evaluate(values)
+    if diff.evaluate(values) == 0 or lv == rv:  # the witness is checked, not trusted
+        raise RuntimeError(f"internal error: the witness {values} does not separate the sides")
+    return {n: v for n, v in sorted(values.items()) if v}, lv, rv
+
+
+#: How many products :func:`_readable_point` tries with their variables set to 1.
+READABLE_TRIES = 64
+
+
+def _readable_point(diff: Polynomial) -> dict[str, int] | None:
+    """All variables 0, or one product's variables 1 (fewest variables first), if that shows
+    ``diff != 0``; ``None`` otherwise."""
+    if diff.terms.get((), 0):
+        return {}
+    order = sorted(diff.terms.items(), key=lambda mc: (len(set(mc[0])), mc[1] < 0, mc[0]))
+    for monomial, _ in order[:READABLE_TRIES]:
+        values = dict.fromkeys(monomial, 1)
+        if diff.evaluate(values):
+            return values
+    return None
+
+
+def _small_integers(count: int) -> list[int]:
+    """``0, 1, -1, 2, -2, ...``: the first ``count`` of them (distinct)."""
+    return [(i + 1) // 2 * (1 if i % 2 else -1) for i in range(count)]
+
+
+def _constructive_point(diff: Polynomial) -> dict[str, int]:
+    """Integers where the nonzero ``diff`` does not vanish, for any degree and variables.
+
+    Write ``P_0 = diff``; while ``P_i`` has a variable, let ``v_i`` be its first variable,
+    ``k_i`` its highest power and ``P_{i+1}`` the (nonzero) coefficient of ``v_i^k_i``.  The
+    chain ends at a nonzero constant after at most ``degree`` steps.  Going back up, with
+    ``P_{i+1}`` nonzero at the values chosen so far (other variables of ``P_i`` set to 0),
+    ``P_i`` is a univariate polynomial in ``v_i`` of degree ``k_i``, so one of ``k_i + 1``
+    distinct integers is not a root.
+
+    >>> a = Polynomial.variable("a")
+    >>> _constructive_point(a * (a - 1) * (a + 1))
+    {'a': 2}
+    """
+    chain: list[tuple[str, int, Polynomial]] = []
+    level = diff
+    while level.variables:
+        v = min(level.variables)
+        k = max(m.count(v) for m in level.terms)
+        chain.append((v, k, level))
+        level = Polynomial._wrap({tuple(u for u in m if u != v): c
+                                  for m, c in level.terms.items() if m.count(v) == k})
+    values: dict[str, int] = {}
+    for v, k, level in reversed(chain):
+        for u in level.variables:
+            values.setdefault(u, 0)
+        for t in _small_integers(k + 1):
+            values[v] = t
+            if level.evaluate(values):
+                break
+        else:
+            raise RuntimeError(f"internal error: {k + 1} roots of a degree-{k} polynomial")
+    return values
 
 
 def _as_canonical_array(array: Any) -> tuple[np.ndarray, list[dict[Monomial, Coefficient]]]:
@@ -159,8 +214,13 @@ def prove_equal(left: Any, right: Any, statement: str = "",
     """Decide exactly whether two tensors of polynomials are equal entry by entry.
 
     Entries may be ints, ``Fraction``, sympy polynomials or :class:`~symconv.ring.Polynomial`;
-    floats and non-polynomials raise :class:`~symconv.errors.NotExactError` instead of being
-    compared approximately.  ``progress(done, total)`` is called while comparing large tensors.
+    floats (even integer-valued ones) and non-polynomials raise
+    :class:`~symconv.errors.NotExactError` instead of being compared approximately.  Two sympy
+    symbols are one variable only when sympy finds them equal; symbols whose assumptions not
+    every integer satisfies, and noncommuting factors, are refused
+    (:func:`~symconv.variables.variable_key`).  A DISPROVED proof's witness is integers at which
+    the two sides differ, re-checked by evaluation.  ``progress(done, total)`` is called while
+    comparing large tensors.
 
     >>> import sympy
     >>> a, b = sympy.symbols("a b")

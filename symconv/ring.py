@@ -1,11 +1,18 @@
 """An exact sparse polynomial ring: the fast carrier for symbolic execution.
 
-A :class:`Polynomial` is a map from monomials (sorted tuples of variable names, repeated for
+A :class:`Polynomial` is a map from monomials (sorted tuples of variable keys, repeated for
 powers) to exact rational coefficients.  Object arrays of Polynomials run through the same numpy
 code as sympy symbols (``np.pad``, slicing, ``*``, ``np.sum``, ``@``, ``einsum``), but each
 operation is a dictionary merge instead of a sympy tree rebuild, so a symbolic run of a 3x32x32
 layer takes seconds, not minutes.  The map *is* the canonical form the identity engine compares:
 two polynomials are equal exactly when their maps are equal.
+
+Variables are keyed so that two sympy symbols share a key exactly when sympy treats them as one
+variable (:func:`variable_key`): ``Symbol('x')`` is the variable ``'x'``, while
+``Symbol('x', integer=True)`` and ``Dummy('x')`` get keys with a reserved ``⟦…⟧`` suffix that no
+plain name may contain.  Symbols whose assumptions not every integer satisfies (``positive``,
+``even``, ...) and noncommutative symbols are refused, so a polynomial identity, or a
+counterexample at integer values, is about every value the symbols may take.
 
 >>> x, w = Polynomial.variable("x"), Polynomial.variable("w")
 >>> (x + w) * (x - w)
@@ -18,17 +25,20 @@ True
 
 from __future__ import annotations
 
+import math
 import numbers
 import threading
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import sympy
 
-from .errors import NotExactError
+from .errors import NotExactError, SymconvError
+from .variables import check_name, symbol_of, sympy_expression, variable_key
 
-__all__ = ["Polynomial", "Monomial", "canonical", "format_monomial"]
+__all__ = ["Polynomial", "Monomial", "canonical", "format_monomial", "variable_key"]
 
 Monomial = tuple[str, ...]
 Coefficient = int | Fraction
@@ -45,29 +55,45 @@ def _watch(operation: str) -> None:
         hook(operation)
 
 
-def _exact_scalar(value: Any) -> Coefficient | None:
-    """``value`` as an exact int/Fraction, ``None`` if it is not a scalar; refuses inexact ones."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, numbers.Integral):
+#: Integer-valued floats of magnitude below this are accepted as constants of code (``acc =
+#: 0.0``, ``x * 2.0``): below 2**53 doubles are spaced at most 1 apart, so an integer-valued
+#: double is exactly that integer and no rounding turned a neighbouring integer into it.
+FLOAT_EXACT_LIMIT = 2**53
+
+
+def _exact_scalar(value: Any, *, code_constant: bool = False) -> Coefficient | None:
+    """``value`` as an exact int/Fraction, ``None`` if it is not a scalar; refuses inexact ones.
+
+    Every float is refused, except with ``code_constant=True`` an integer-valued one of
+    magnitude below :data:`FLOAT_EXACT_LIMIT` (a constant in the code being run on symbols).
+    """
+    if isinstance(value, (bool, np.bool_, numbers.Integral)):
         return int(value)
     if isinstance(value, Fraction):
         return value.numerator if value.denominator == 1 else value
     if isinstance(value, sympy.Rational):
         return int(value) if value.q == 1 else Fraction(int(value.p), int(value.q))
-    if isinstance(value, numbers.Real) and not isinstance(value, sympy.Basic):
-        if float(value).is_integer():
-            return int(value)
-        raise NotExactError(f"value: expected an exact number, got the float {value!r}; "
-                            "use integers, fractions.Fraction or sympy symbols")
-    if isinstance(value, numbers.Complex) and not isinstance(value, sympy.Basic):
+    if isinstance(value, sympy.Basic) and not isinstance(value, sympy.Float):
+        return None
+    if isinstance(value, numbers.Rational):
+        return _exact_scalar(Fraction(int(value.numerator), int(value.denominator)))
+    if isinstance(value, (numbers.Real, sympy.Float)):
+        if (code_constant and not isinstance(value, sympy.Float) and math.isfinite(value)
+                and abs(value) < FLOAT_EXACT_LIMIT and value == int(value)):
+            return int(value)  # compared in the value's own type: no rounding to float first
+        why = (f"only integer-valued floats below 2**{FLOAT_EXACT_LIMIT.bit_length() - 1} "
+               "are exact in code" if code_constant else "the identity engine compares exact "
+               "values only")
+        raise NotExactError(f"value: expected an exact number, got the float {value!r} "
+                            f"({why}); use integers, fractions.Fraction or sympy symbols")
+    if isinstance(value, numbers.Complex):
         raise NotExactError(f"value: expected a real exact number, got {value!r}; "
                             "split complex data into real and imaginary parts")
     return None
 
 
 class Polynomial:
-    """A polynomial with exact rational coefficients over named variables."""
+    """A polynomial with exact rational coefficients over keyed variables."""
 
     __slots__ = ("terms",)
 
@@ -77,13 +103,20 @@ class Polynomial:
             c = _exact_scalar(coefficient)
             if c is None:
                 raise NotExactError(f"terms: expected exact coefficients, got {coefficient!r}")
+            if not isinstance(monomial, tuple) or not all(isinstance(v, str) for v in monomial):
+                raise SymconvError(f"terms: expected monomials as tuples of variable keys, got "
+                                   f"{monomial!r}; write ('a', 'b') for a·b")
             _accumulate(normal, tuple(sorted(monomial)), c)
         self.terms: dict[Monomial, Coefficient] = normal
 
     @classmethod
     def variable(cls, name: str) -> Polynomial:
-        """The polynomial consisting of the single variable ``name``."""
-        return cls({(name,): 1})
+        """The polynomial consisting of the single variable ``name`` (= ``sympy.Symbol(name)``).
+
+        >>> Polynomial.variable("x") == __import__("sympy").Symbol("x")
+        True
+        """
+        return cls._wrap({(check_name(name),): 1})
 
     @classmethod
     def constant(cls, value: Any) -> Polynomial:
@@ -101,7 +134,7 @@ class Polynomial:
             return other
         if isinstance(other, sympy.Basic) and not isinstance(other, sympy.Rational):
             return Polynomial.from_sympy(other)
-        c = _exact_scalar(other)
+        c = _exact_scalar(other, code_constant=True)
         if c is None:
             return None
         return Polynomial({(): c} if c else None)
@@ -165,7 +198,7 @@ class Polynomial:
         return result
 
     def __truediv__(self, other: Any) -> Polynomial:
-        c = _exact_scalar(other)
+        c = _exact_scalar(other, code_constant=True)
         if c is None or c == 0:
             return NotImplemented
         return self * (Fraction(1) / c)
@@ -217,7 +250,7 @@ class Polynomial:
 
     @property
     def variables(self) -> set[str]:
-        """Names of the variables that occur."""
+        """Keys of the variables that occur (see :func:`~symconv.variables.variable_key`)."""
         return {v for m in self.terms for v in m}
 
     def evaluate(self, values: Mapping[str, Any]) -> Coefficient:
@@ -255,14 +288,25 @@ class Polynomial:
     # ---- conversion ----
 
     def to_sympy(self) -> sympy.Expr:
-        """The same polynomial as a sympy expression."""
+        """The same polynomial as a sympy expression (each key back to its sympy symbol)."""
         return sympy.Add(*(sympy.Rational(c.numerator, c.denominator) * sympy.Mul(
-            *(sympy.Symbol(v) for v in m)) for m, c in self.terms.items()))
+            *(symbol_of(v) for v in m)) for m, c in self.terms.items()))
 
     @classmethod
     def from_sympy(cls, expr: Any) -> Polynomial:
-        """Convert a polynomial sympy expression; anything else raises :class:`NotExactError`."""
-        expr = sympy.sympify(expr)
+        """Convert a polynomial sympy expression; anything else raises :class:`NotExactError`.
+
+        Symbols are keyed by :func:`variable_key`; a ``sympy.Poly`` is read as its expression.
+        Relations, booleans, matrices, functions, noncommuting factors and floats are refused.
+
+        >>> import sympy
+        >>> a, b = sympy.symbols("a b", commutative=False)
+        >>> Polynomial.from_sympy(a * b - b * a)
+        Traceback (most recent call last):
+        ...
+        symconv.errors.NotExactError: entry: expected commuting variables, got the ...
+        """
+        expr = sympy_expression(expr)
         if expr.is_Number:
             return cls.constant(expr)
         terms: dict[Monomial, Coefficient] = {}
@@ -278,7 +322,7 @@ class Polynomial:
                 if not (isinstance(base, sympy.Symbol) and exp.is_Integer and exp > 0):
                     raise NotExactError(f"entry: expected a polynomial, got the factor {f} in "
                                         f"{term}; symconv compares polynomials only")
-                names.extend([base.name] * int(exp))
+                names.extend([variable_key(base)] * int(exp))
             _accumulate(terms, tuple(sorted(names)), c)
         return cls._wrap(terms)
 
@@ -304,10 +348,12 @@ def canonical(entry: Any) -> dict[Monomial, Coefficient]:
     >>> a, b = sympy.symbols("a b")
     >>> canonical((a + b) * (a - b)) == canonical(a * a - b * b)
     True
-    >>> canonical(0.5)
+    >>> canonical(2.0)
     Traceback (most recent call last):
     ...
-    symconv.errors.NotExactError: value: expected an exact number, got the float 0.5; ...
+    symconv.errors.NotExactError: value: expected an exact number, got the float 2.0 (the ...
+
+    Every float is refused here (Python, numpy or sympy), even an integer-valued one.
     """
     if isinstance(entry, Polynomial):
         return entry.terms

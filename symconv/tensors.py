@@ -28,6 +28,7 @@ import sympy
 from .errors import SymconvError
 from .ring import Polynomial, canonical
 from .spec import ConvSpec
+from .variables import variable_key
 
 __all__ = ["Backend", "symbolic_input", "symbolic_weight", "symbolic_tensor", "variable_name",
            "parse_name", "substitute", "values_of"]
@@ -107,12 +108,16 @@ def _python_scalar(value: Any) -> Any:
 def substitute(array: np.ndarray, values: Mapping[str, Any]) -> np.ndarray:
     """Evaluate every entry exactly at ``values`` (unlisted variables are 0); object array out.
 
+    Keys are variable keys (as in a counterexample) or sympy symbols; values must be exact.
+
     >>> import sympy
     >>> a, b = sympy.symbols("a b")
     >>> substitute(np.array([a * b, a + 1], dtype=object), {"a": 2, "b": 5})
     array([10, 3], dtype=object)
     """
     array = np.asarray(array, dtype=object)
+    values = {variable_key(k) if isinstance(k, sympy.Basic) else k: Polynomial.constant(v)
+              .evaluate({}) for k, v in values.items()}
     out = np.empty(array.shape, dtype=object)
     for idx in np.ndindex(*array.shape):
         out[idx] = Polynomial(canonical(array[idx])).evaluate(values)
