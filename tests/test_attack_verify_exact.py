@@ -8,6 +8,7 @@ symbolic run, and a counterexample that really fails.  Issue 8, item 2.
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import time
 from fractions import Fraction
@@ -142,6 +143,10 @@ def test_code_that_takes_another_path_on_numbers_is_not_proved(fn, evidence):
     note = next(n for n in verdict.notes if n.startswith("symbolic execution was not faithful"))
     assert evidence in note and "where fn's own symbolic output evaluates to" in note
     assert "symbolic verdict (correct) is set aside" in note
+    if fn is object_only_right:  # the evidence: fn's number, and its own polynomial's value
+        got, want = map(int, re.search(r"= (-?\d+) where fn's own symbolic output evaluates to "
+                                       r"(-?\d+) at these inputs", note).groups())
+        assert got == want + 1
     if fn is not cached_by_shape:  # the cache returns polynomials: no number to confirm
         assert verdict.status is Status.WRONG
         if fn is not right_on_first_call_only:  # stateful: a replay is a later call again
@@ -317,3 +322,9 @@ def test_compiled_forms_from_pairs_equal_those_from_names():
         want = expected_output(case.x.astype(np.int64), case.w.astype(np.int64), spec,
                                core.Kind.CORRELATION)
         assert (by_pairs(case.x, case.w) == want).all() and (by_names(case.x, case.w) == want).all()
+
+
+def test_method_exact_still_checks_a_branching_function_on_numbers():
+    verdict = verify(sparse_ne, SPEC, method="exact")
+    assert verdict.status is Status.WRONG and not verdict.proved
+    assert any(n.startswith("symbolic execution stopped") for n in verdict.notes)

@@ -48,7 +48,9 @@ class Method(str, enum.Enum):
     """How :func:`verify` checks."""
 
     AUTO = "auto"  #: exact when small enough and the function takes object arrays, else sampled
-    EXACT = "exact"  #: symbolic execution only (a function that needs numbers fails)
+    #: symbolic execution only (a function that needs numbers fails); a symbolic run that does
+    #: not count (a data branch, or numbers that disagree with it) is still checked on numbers
+    EXACT = "exact"
     RANDOMIZED = "randomized"  #: random integer trials only
 
 

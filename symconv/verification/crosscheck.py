@@ -229,6 +229,11 @@ class CrossCheck:
         return f"cross-checked on {self.calls} numeric calls (dtypes {', '.join(self.dtypes)})"
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds (``5``, not ``np.int64(5)``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _where(p: Sequence[int]) -> str:
     return "out[" + ",".join(str(int(i)) for i in p) + "]"
 
@@ -264,9 +269,9 @@ def cross_check(fn: Callable[..., Any], spec: ConvSpec, forms: CompiledForms, *,
             bad = mismatch(out, want)
             if bad.any():
                 p = tuple(int(i) for i in np.argwhere(bad)[0])
-                why = (f"gave {_where(p)} = {out[p]!r} where fn's own symbolic output evaluates "
-                       f"to {want[p]!r} at these inputs ({int(bad.sum())} of {bad.size} "
-                       "positions differ)")
+                why = (f"gave {_where(p)} = {_plain(out[p])!r} where fn's own symbolic output "
+                       f"evaluates to {_plain(want[p])!r} at these inputs ({int(bad.sum())} of "
+                       f"{bad.size} positions differ)")
         if why:
             return CrossCheck(k, dtypes, disagreement=f"{name} {why}", records=tuple(records))
     return CrossCheck(len(todo), dtypes, records=tuple(records))
