@@ -58,6 +58,23 @@ def test_other_layers_compile_cleanly(tex, name, spec):
     _clean(tex(derive(name, spec).document()))
 
 
+LONG_NAMES = "abcdefghijklmnopqrstuvwx,Kernelweightsabcdefghij,outputfeaturemapabcdefgh"
+
+
+@pytest.mark.parametrize("name", derivations()[:-1])
+@pytest.mark.parametrize("spec, names", [
+    (ConvSpec((5, 5), (3, 3), padding=1), LONG_NAMES),  # 24-letter names
+    (ConvSpec((12, 12), (9, 9)), None),  # a big kernel
+    (ConvSpec((8, 8), (7, 7), in_channels=2), LONG_NAMES),  # both, and two channels
+], ids=["long-names", "9x9-kernel", "7x7-kernel-long-names"])
+def test_wide_pages_fit_the_text_block(tex, name, spec, names):
+    """Nothing wider than the text block, no undefined control sequence: the log is clean."""
+    compiled = tex(derive(name, spec, names=names).document())
+    assert "Undefined control sequence" not in compiled.log
+    assert not [line for line in compiled.log.splitlines() if line.startswith("Overfull")]
+    _clean(compiled)
+
+
 def test_user_names_compile(tex):
     _clean(tex(derive("example", names="image,alpha,Sigma2").document()))
 

@@ -38,9 +38,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="one of: " + ", ".join(f.value for f in Format) + " (default latex)")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="write here (default stdout; required for png and figures)")
-    p.add_argument("--dpi", type=int, default=150, help="resolution of PNG output")
+    p.add_argument("--dpi", default="150", help=f"resolution of PNG output ({DPI_RANGE[0]} to "
+                                                 f"{DPI_RANGE[1]}, default 150)")
     add_spec_options(p)
     p.set_defaults(run=run)
+
+
+#: Accepted ``--dpi`` values.
+DPI_RANGE = (10, 1200)
+
+
+def _dpi(text: str) -> int:
+    try:
+        dpi = int(text)
+    except ValueError:
+        dpi = 0
+    if not DPI_RANGE[0] <= dpi <= DPI_RANGE[1]:
+        raise SymconvError(f"--dpi: expected an integer from {DPI_RANGE[0]} to {DPI_RANGE[1]}, "
+                           f"got {text!r}; e.g. --dpi 150")
+    return dpi
 
 
 def _format(text: str) -> Format:
@@ -53,7 +69,9 @@ def _format(text: str) -> Format:
 
 def _write_png(derivation: Derivation, path: str, dpi: int) -> list[str]:
     from ..latex.compile import pdf_to_png, pdflatex
-    pages = pdf_to_png(pdflatex(derivation.document()).pdf, dpi)
+    pages = pdf_to_png(pdflatex(derivation.document()).pdf, dpi)  # all pages, then files
+    if not pages or not all(pages):
+        raise SymconvError("png: pdftoppm produced no page; try --format document")
     stem, ext = os.path.splitext(path)
     paths = [path] + [f"{stem}-{k}{ext or '.png'}" for k in range(2, len(pages) + 1)]
     for target, page in zip(paths, pages):
@@ -64,6 +82,7 @@ def _write_png(derivation: Derivation, path: str, dpi: int) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     fmt = _format(args.format)
+    args.dpi = _dpi(args.dpi)
     names = Names.parse(args.names)
     if args.name not in derivations():
         raise SymconvError(f"NAME: expected one of {', '.join(derivations())}, got "
@@ -85,14 +104,14 @@ def _emit(derivation: Derivation, fmt: Format, args: argparse.Namespace) -> int:
     elif fmt in (Format.FIGURES_PNG, Format.FIGURES_SVG):
         from ..latex.plots import save_figures
         paths = save_figures(derivation, os.path.splitext(args.output)[0],
-                             fmt.value.split("-")[1])
+                             fmt.value.split("-")[1], args.dpi)
     else:
         text = getattr(derivation, fmt.value)()
         text = text if text.endswith("\n") else text + "\n"
         if not args.output:
             sys.stdout.write(text)
             return 0
-        with open(args.output, "w", encoding="utf-8") as fh:
+        with open(args.output, "w", encoding="utf-8") as fh:  # text is complete: no 0 bytes
             fh.write(text)
         paths = [args.output]
     for path in paths:

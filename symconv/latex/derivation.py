@@ -37,11 +37,32 @@ from ..errors import SymconvError
 from ..spec import ConvSpec
 from .display import DisplayError, evaluate
 from .names import Names
-from .printer import ConvLatexPrinter, environment
+from .printer import ConvLatexPrinter, environment, width_em
 
-__all__ = ["Term", "Step", "Derivation", "DerivationError"]
+__all__ = ["Term", "Step", "Derivation", "DerivationError", "names_used"]
 
-_SAFE_TEXT = re.compile(r"^[A-Za-z0-9 ,.;:()'=+\-/·×]*$")
+_SAFE_TEXT = re.compile(r"^[A-Za-z0-9 ,.;:()'=+\-/]*$")
+_SAFE_MATH = re.compile(r"^(?:[A-Za-z0-9 ,.;:()'=+\-/_{}^]|\\[{}]|\\(?:lfloor|rfloor|ldots|times|"
+                        r"ast|cdot|le|in|mathrm|top)(?![A-Za-z]))*$")
+
+
+def _safe_justification(text: str) -> bool:
+    """Plain words, with math between ``$`` signs built from a few symbols and commands."""
+    parts = text.split("$")
+    return len(parts) % 2 == 1 and all(
+        (_SAFE_MATH if k % 2 else _SAFE_TEXT).match(part) for k, part in enumerate(parts))
+
+
+def _math_justification(text: str) -> str:
+    r"""``'a $k - 1$ b'`` as math-mode LaTeX: ``\text{a }k - 1\text{ b}``."""
+    return "".join(part if k % 2 else (r"\text{" + part + "}" if part else "")
+                   for k, part in enumerate(text.split("$")))
+
+
+#: Left sides wider than this (em) put every step flush left, each left side on its own line.
+_WIDE_HEAD = 7.0
+#: A sum of at most this many lines is kept on one page (``\\*`` between its lines).
+_KEEP_LINES = 30
 
 
 class DerivationError(SymconvError):
@@ -50,6 +71,24 @@ class DerivationError(SymconvError):
 
 def _first_line(proof: Proof) -> str:
     return str(proof.counterexample).splitlines()[0] if proof.counterexample else "differ"
+
+
+def names_used(steps: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """Tensor keys (``'#pad'``, ...) and index letters the printed sides of ``steps`` contain.
+
+    >>> from symconv.latex.display import tensor
+    >>> u = sympy.Symbol("u", integer=True)
+    >>> step = Step(Term(tensor("#w")[0], np.array(2), {"#w": np.array([2])}),
+    ...             Term(sympy.Integer(2), np.array(2), {}), "arithmetic")
+    >>> sorted(names_used([step])[0])
+    ['#w']
+    """
+    keys: set[str] = set()
+    for step in steps:
+        for side in (step.left, step.right):
+            keys |= {a.name for a in side.display.atoms(sympy.Symbol)}
+    return (frozenset(k for k in keys if k.startswith("#")),
+            frozenset(k for k in keys if not k.startswith("#")))
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,9 +112,9 @@ class Term:
                 if value.ndim != len(self.free):
                     raise DerivationError(f"term: {len(self.free)} free indices but the value "
                                           f"has shape {value.shape}")
-                shown = np.empty(value.shape, dtype=object)
-                for idx in np.ndindex(*value.shape):
-                    shown[idx] = evaluate(self.display, self.binding, dict(zip(self.free, idx)))
+                grids = dict(zip(self.free, np.indices(value.shape)))  # every index at once
+                shown = np.broadcast_to(np.asarray(evaluate(self.display, self.binding, grids),
+                                                   dtype=object), value.shape)
             else:
                 shown = np.asarray(evaluate(self.display, self.binding), dtype=object)
         except DisplayError as err:
@@ -98,7 +137,7 @@ class Step:
     def __post_init__(self) -> None:
         if not isinstance(self.left, Term) or not isinstance(self.right, Term):
             raise DerivationError("step: expected two Term sides")
-        if not _SAFE_TEXT.match(self.justification):
+        if not _safe_justification(self.justification):
             raise DerivationError(f"justification: expected plain words, got "
                                   f"{self.justification!r}")
         proof = prove_equal(self.left.value, self.right.value, self.justification)
@@ -125,6 +164,9 @@ class Derivation:
     intro: tuple[str, ...] = ()
     proofs: tuple[Proof, ...] = ()
     figures: tuple[Any, ...] = ()
+    #: Definitions (LaTeX ``a &= b`` lines) of the padded tensors the steps use, printed under
+    #: the steps of :meth:`latex` and :meth:`mathjax` (a document defines them in its text).
+    where: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.steps:
@@ -142,27 +184,53 @@ class Derivation:
         """The printer with this derivation's tensor names."""
         return ConvLatexPrinter(self.labels)
 
-    def _lines(self, mathjax: bool) -> list[str]:
+    def _lines(self, mathjax: bool) -> tuple[list[str], list[str]]:
+        """Printed lines, and the line break after each: ``\\*`` (no page break) inside a
+        sum that continues on the next line (LaTeX), ``\\`` elsewhere."""
         p = self.printer
         lines: list[str] = []
-        previous = None
-        for step in self.steps:
-            rows = p.rows(step.right.display)
-            why = r"\text{" + step.justification + "}"
-            note = r"\qquad " + why if mathjax else r"\tag*{\footnotesize " + why + "}"
-            head = "" if step.left.display == previous else p.doprint(step.left.display)
-            lines.append(f"{head} &= {rows[0]} {note}".strip())
-            lines += [r"&\qquad + " + row for row in rows[1:]]
-            previous = step.right.display
-        return lines
+        breaks: list[str] = []
+        inside = " \\\\" if mathjax else " \\\\*"
+        heads, shown = [], None
+        for step in self.steps:  # a left side equal to the previous right side is not printed
+            heads.append("" if step.left.display == shown else p.doprint(step.left.display))
+            shown = step.right.display
+        wide = max(width_em(h) for h in heads) > _WIDE_HEAD  # long names: flush left
+        for step, head in zip(self.steps, heads):
+            why = step.justification
+            note = r"\qquad " + _math_justification(why) if mathjax else \
+                r"\tag*{\footnotesize " + why + "}"
+            if wide and head:  # the left side on a line of its own, then "= ..."
+                lines.append("&" + head)
+                breaks.append(inside)
+            room = p._budget - (0 if wide else width_em(head)) - 2
+            rows = p.rows(step.right.display, room)
+            eq = r"&\qquad = " if wide else f"{head} &= ".lstrip()
+            op = r"&\qquad \qquad " if wide else r"&\qquad "
+            lines.append(f"{eq}{rows[0]} {note}")
+            lines += [op + ("" if row.startswith((r"\cdot", r"\odot")) else "+ ") + row
+                      for row in rows[1:]]
+            keep = inside if len(rows) <= _KEEP_LINES else " \\\\"  # else taller than a page
+            breaks += [keep] * (len(rows) - 1) + [" \\\\"]
+        return lines, breaks
 
-    def latex(self) -> str:
-        """The steps as an ``align*`` environment for ``.tex`` notes (needs amsmath)."""
-        return environment("align*", self._lines(mathjax=False))
+    def _block(self, name: str, mathjax: bool, where: bool) -> str:
+        lines, breaks = self._lines(mathjax)
+        if where and self.where:
+            lines = lines + [r"&\text{where } " + self.where[0].replace("&=", "=")] + \
+                [r"&\phantom{\text{where }} " + w.replace("&=", "=") for w in self.where[1:]]
+            breaks = breaks + [" \\\\"] * len(self.where)
+        return environment(name, lines, separators=breaks)
+
+    def latex(self, where: bool = True) -> str:
+        """The steps as an ``align*`` environment for ``.tex`` notes (needs amsmath); padded
+        tensors are defined under the steps unless ``where=False``."""
+        return self._block("align*", mathjax=False, where=where)
 
     def mathjax(self) -> str:
-        """The steps as an ``aligned`` block (MathJax, KaTeX, GitHub, Jupyter)."""
-        return environment("aligned", self._lines(mathjax=True))
+        """The steps as an ``aligned`` block (MathJax, KaTeX, GitHub, Jupyter), with the
+        definitions of the padded tensors it uses."""
+        return self._block("aligned", mathjax=True, where=True)
 
     def markdown(self, fence: bool = True) -> str:
         """A GitHub-flavoured Markdown math block: ```` ```math ```` (default) or ``$$``."""

@@ -84,17 +84,43 @@ class Rows(_Node):
     """A long sum broken one kernel row per line: arguments are the rows (unevaluated Adds)."""
 
 
-def _int(value: Any) -> int:
+def _int(value: Any) -> Any:
+    """An index value: an int, or an integer array when free indices are bound to grids."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iu":
+        return value
     if isinstance(value, int) or (isinstance(value, Fraction) and value.denominator == 1):
         return int(value)
     raise DisplayError(f"index: expected an integer, got {value!r}")
 
 
-def _lookup(array: np.ndarray, key: str, index: tuple[int, ...]) -> Any:
-    if len(index) != array.ndim or any(not 0 <= i < n for i, n in zip(index, array.shape)):
+def _lookup(array: np.ndarray, key: str, index: tuple[Any, ...]) -> Any:
+    """``array[index]``; integer-array indices gather every entry at once (bounds checked)."""
+    if len(index) != array.ndim or any(np.any((np.asarray(i) < 0) | (np.asarray(i) >= n))
+                                       for i, n in zip(index, array.shape)):
         raise DisplayError(f"index: {key}{list(index)} is outside the tensor of shape "
                            f"{array.shape}")
     return array[index]
+
+
+def _total(values: list[Any]) -> Any:
+    """``values[0] + values[1] + ...`` (scalars or arrays, entry by entry), added pairwise so
+    that long sums of polynomials copy each term about log2(len) times, not len times."""
+    values = list(values)
+    if not values:
+        return 0
+    while len(values) > 1:
+        values = [values[k] + values[k + 1] if k + 1 < len(values) else values[k]
+                  for k in range(0, len(values), 2)]
+    return values[0]
+
+
+def _entry_of_product(a: Any, b: Any, row: Any, col: Any) -> Any:
+    """``(A B)[row, col]`` without forming the product: row of ``A`` times column of ``B``."""
+    a, b = (np.asarray(m, dtype=object) for m in (a, b))
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
+        raise DisplayError(f"matrix product: shapes {a.shape} and {b.shape} do not chain")
+    _lookup(np.empty((a.shape[0], b.shape[1]), dtype=bool), "matrix", (row, col))
+    return _total([a[row, j] * b[j, col] for j in range(a.shape[1])])
 
 
 def _sum_entries(array: Any) -> Any:
@@ -110,6 +136,8 @@ def evaluate(expr: Any, binding: Mapping[str, np.ndarray],
 
     ``binding`` maps tensor keys to arrays, ``env`` gives values to free index symbols.
     Scalars are Python ints/Fractions or whatever the bound arrays hold (engine polynomials).
+    An index symbol bound to an integer array (a grid of ``np.indices``) evaluates the
+    expression at every index at once: the result is then an array of that shape.
     """
     env = dict(env or {})
     ev = lambda e: evaluate(e, binding, env)  # noqa: E731
@@ -130,10 +158,10 @@ def evaluate(expr: Any, binding: Mapping[str, np.ndarray],
         return _lookup(np.asarray(binding[key], dtype=object), key,
                        tuple(_int(ev(i)) for i in expr.indices))
     if isinstance(expr, sympy.Add | Rows):
-        return _sum_entries([ev(a) for a in expr.args])
+        return _total([ev(a) for a in expr.args])
     if isinstance(expr, sympy.Mul | Times):
-        out: Any = 1
-        for a in expr.args:
+        out: Any = ev(expr.args[0])
+        for a in expr.args[1:]:
             out = out * ev(a)
         return out
     if isinstance(expr, sympy.floor):
@@ -165,6 +193,9 @@ def evaluate(expr: Any, binding: Mapping[str, np.ndarray],
         if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
             raise DisplayError(f"matrix product: shapes {a.shape} and {b.shape} do not chain")
         return a @ b
+    if isinstance(expr, Entry) and isinstance(expr.args[0], MatProd) and len(expr.args) == 3:
+        a, b = expr.args[0].args
+        return _entry_of_product(ev(a), ev(b), *(_int(ev(i)) for i in expr.args[1:]))
     if isinstance(expr, Entry):
         m = np.asarray(ev(expr.args[0]), dtype=object)
         return _lookup(m, "matrix", tuple(_int(ev(i)) for i in expr.args[1:]))
@@ -175,9 +206,15 @@ def _sum(body: Any, limits: list[tuple[Any, ...]], binding: Mapping[str, np.ndar
          env: dict[sympy.Symbol, int]) -> Any:
     if not limits:
         return evaluate(body, binding, env)
+    return _total(_terms(body, limits, binding, env))
+
+
+def _terms(body: Any, limits: list[tuple[Any, ...]], binding: Mapping[str, np.ndarray],
+           env: dict[sympy.Symbol, int]) -> list[Any]:
+    """The summands of nested sums, innermost limit fastest (added by :func:`_total`)."""
+    if not limits:
+        return [evaluate(body, binding, env)]
     (var, low, high), rest = limits[0], limits[1:]
     lo, hi = _int(evaluate(low, binding, env)), _int(evaluate(high, binding, env))
-    total: Any = 0
-    for value in range(lo, hi + 1):
-        total = total + _sum(body, rest, binding, {**env, var: value})
-    return total
+    return [t for value in range(lo, hi + 1) for t in _terms(body, rest, binding,
+                                                            {**env, var: value})]

@@ -41,8 +41,14 @@ def _checked(derivation: Derivation) -> str:
              "equal to the tensors the formulations compute, exactly (canonical polynomial "
              "forms, no floating point)."]
     for proof in derivation.proofs:
-        parts.append(f"{escape_text(proof.statement)}: proved on all {proof.positions} "
-                     f"entries ({proof.products} products).")
+        if hasattr(proof, "positions"):
+            theorem = escape_text(proof.statement.split(" on ")[0])
+            parts.append(f"{theorem}: proved on all {proof.positions} entries of this layer "
+                         f"({proof.products} products).")
+        else:  # a large layer: the theorem for every size, which covers this layer
+            parts.append(f"{escape_text(proof.name)}: proved for every size at rank "
+                         f"{proof.rank} by {len(proof.steps)} checked rewrite steps "
+                         rf"(\texttt{{symconv prove {escape_text(proof.name)} --all-sizes}}).")
     return " ".join(parts)
 
 
@@ -68,6 +74,6 @@ def document(derivation: Derivation) -> str:
             derivation.intro[0] if derivation.intro else "",
             *(r"\emph{Claim:} " + t + "." for t in derivation.intro[1:])]
     body += _figures(derivation)
-    body += [derivation.latex(), r"{\small " + _checked(derivation) + "}"]
+    body += [derivation.latex(where=False), r"{\small " + _checked(derivation) + "}"]
     doc = environment("document", [b for b in body if b], separator="\n")
     return "\n".join(_PREAMBLE) + "\n" + doc + "\n"

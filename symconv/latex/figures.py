@@ -27,7 +27,7 @@ import sympy
 
 from ..forms import flip, pad
 from .layer import Layer, view
-from .printer import ConvLatexPrinter, environment
+from .printer import ConvLatexPrinter, environment, width_em
 
 __all__ = ["Grid", "Figure", "figures_for", "window_figure", "im2col_figure", "flip_figure",
            "tikz", "MAX_GRID", "WIDTH_CM"]
@@ -63,8 +63,11 @@ class Figure:
 
     @property
     def cell(self) -> float:
-        """Cell size in cm: wider for symbols than for digits."""
-        return 1.05 if self.symbolic else 0.62
+        """Cell size in cm: wider for symbols than for digits, and for long names (each cell's
+        text is set in scriptsize, about 0.25 cm per em)."""
+        widest = max((width_em(t) for p in self.panels if isinstance(p, Grid)
+                      for row in p.cells for t in row), default=0.0)
+        return max(1.05 if self.symbolic else 0.62, 0.25 * widest + 0.2)
 
     @property
     def width(self) -> float:
@@ -81,39 +84,62 @@ def _as2d(array: np.ndarray) -> np.ndarray:
 
 
 def _drawable(layer: Layer) -> bool:
+    """1-D and 2-D layers are drawn (a batch or several channels: the first of each)."""
+    return layer.spec.rank <= 2
+
+
+def _first_only(array: np.ndarray, spec_axes: int) -> np.ndarray:
+    """The first batch entry / channel / filter of a display array (leading axes of size > 1)."""
+    return array[(0,) * (array.ndim - spec_axes)] if array.ndim > spec_axes else array
+
+
+def _slice_note(layer: Layer, what: str) -> str:
+    """Caption words saying which batch entry, channel and filter a figure shows."""
     s = layer.spec
-    return s.rank <= 2 and s.batch == 1 and s.in_channels == 1 and s.out_channels == 1
+    parts = [f"{name} 0 of {size}" for name, size in (
+        ("batch entry", s.batch if "n" in what else 1),
+        ("input channel", s.in_channels if "c" in what else 1),
+        ("filter", s.out_channels if "f" in what else 1)) if size > 1]
+    if not parts:
+        return ""
+    extra = " (the output also sums over the other input channels)" if "c" in what and \
+        s.in_channels > 1 and "o" in what else ""
+    return " Shown: " + ", ".join(parts) + extra + "."
 
 
 def window_figure(layer: Layer) -> Figure | None:
     """Input (padded) with the first window and red weights, then the output grid."""
     s, p = layer.spec, ConvLatexPrinter(layer.labels)
-    padded = _as2d(view(pad(layer.xd, s)))
-    if not _drawable(layer) or max(padded.shape) > MAX_GRID:
+    if not _drawable(layer):
+        return None
+    padded = _as2d(_first_only(view(pad(layer.xd, s)), s.rank))
+    if max(padded.shape) > MAX_GRID:
         return None
     mask = _as2d(np.pad(np.ones(s.input_size, dtype=int), s.pads))
-    kernel = _as2d(view(layer.wd))
+    kernel = _as2d(_first_only(view(layer.wd), s.rank))
     dil = (1,) * (2 - s.rank) + s.dilation
     weights = {(u * dil[0], v * dil[1]): p.doprint(kernel[u, v])
                for u in range(kernel.shape[0]) for v in range(kernel.shape[1])}
     if layer.numeric:
         weights = {k: r"\times " + v for k, v in weights.items()}
-    out = _as2d(layer.output_entries())
+    out = _as2d(_first_only(layer.output_entries(), s.rank))
     grey = frozenset(zip(*np.nonzero(mask == 0)))
     inp, _, res = (layer.labels[k] for k in ("#pad" if grey else "#in", "#w", "#out"))
     return Figure((Grid(_texts(p, padded), inp, frozenset(weights), weights, grey),
                    r"\longrightarrow",
                    Grid(_texts(p, out), res, frozenset({(0, 0)}))),
                   "The kernel window at the first output position; red: the kernel weight each "
-                  "covered cell is multiplied by. The products sum to the highlighted output.",
-                  not layer.numeric)
+                  "covered cell is multiplied by. The products sum to the highlighted output."
+                  + _slice_note(layer, "ncfo"), not layer.numeric)
 
 
 def im2col_figure(layer: Layer) -> Figure | None:
     """``X_col^T`` times ``vec(K)`` equals ``vec(S)``; the first row and entry highlighted."""
-    p = ConvLatexPrinter(layer.labels)
+    p, s = ConvLatexPrinter(layer.labels), layer.spec
+    if not _drawable(layer) or s.batch * s.in_channels * s.out_channels > 1:
+        return None  # one X_col for every channel and batch entry: the window figure shows it
     x_col = layer.im2col_shown()[1]
-    if not _drawable(layer) or x_col.shape[1] > MAX_GRID or x_col.shape[0] > 12:
+    if x_col.shape[1] > MAX_GRID or x_col.shape[0] > 12:
         return None
     vec_k = layer.wd.reshape(-1, 1)
     vec_s = layer.output_entries().reshape(-1, 1)
@@ -132,7 +158,9 @@ def flip_figure(layer: Layer) -> Figure | None:
     if not _drawable(layer):
         return None
     p = ConvLatexPrinter(layer.labels)
-    k, kf = _as2d(view(layer.wd)), _as2d(view(flip(layer.wd)))
+    rank = layer.spec.rank
+    k = _as2d(_first_only(view(layer.wd), rank))
+    kf = _as2d(_first_only(view(flip(layer.wd)), rank))
     if max(k.shape) > MAX_GRID:
         return None
     corner = frozenset({(0, 0)})
@@ -140,7 +168,7 @@ def flip_figure(layer: Layer) -> Figure | None:
     return Figure((Grid(_texts(p, k), layer.labels["#w"], corner), r"\xrightarrow{\text{flip}}",
                    Grid(_texts(p, kf), layer.labels["#flip"], last)),
                   "Flipping mirrors the kernel in every axis: the highlighted corner moves to "
-                  "the opposite corner.", not layer.numeric)
+                  "the opposite corner." + _slice_note(layer, "cf"), not layer.numeric)
 
 
 _FIGURES = {"example": (window_figure, im2col_figure),

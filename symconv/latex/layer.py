@@ -10,7 +10,6 @@ when their size is not 1.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -22,7 +21,7 @@ from ..spec import ConvSpec
 from ..tensors import Backend, symbolic_input, symbolic_weight
 from .derivation import Term
 from .display import Dot, Entry, EntrySum, Hadamard, MatProd, Rows, Times, tensor
-from .names import Names, escape_text
+from .names import Names
 
 __all__ = ["Layer", "view"]
 
@@ -96,6 +95,26 @@ class Layer:
         self.taps = sympy.symbols(_TAPS[self.rank], integer=True, nonnegative=True)
         if not isinstance(self.spatial, tuple):
             self.spatial, self.taps = (self.spatial,), (self.taps,)
+
+    def first_window(self) -> tuple[np.ndarray, np.ndarray, ConvSpec]:
+        """``(x, w, spec)`` of the smallest layer whose first output entry is this layer's.
+
+        The first entry reads only the first window, so formulations printed at that entry run
+        on the input cropped to it (same symbols, channels, kernel, stride, dilation, left
+        padding): a page of a large layer builds only what it prints.  Padding modes other
+        than zeros read the far side of the input, so they keep the whole layer.
+        """
+        s = self.spec
+        if s.padding_mode.value != "zeros":
+            return self.x, self.w, s
+        extent = [d * (k - 1) + 1 for k, d in zip(s.kernel_size, s.dilation)]
+        sizes = tuple(min(max(e - pl, 1), i) for e, i, (pl, _) in
+                      zip(extent, s.input_size, s.pads))
+        pads = tuple((pl, max(0, e - pl - n)) for e, n, (pl, _) in zip(extent, sizes, s.pads))
+        if sizes == s.input_size and pads == s.pads:
+            return self.x, self.w, s
+        crop = self.x[(slice(None),) * 2 + tuple(slice(0, n) for n in sizes)]
+        return crop, self.w, s.replace(input_size=sizes, padding=pads)
 
     # ---- indices ----
     @property
@@ -216,13 +235,16 @@ class Layer:
         row = F if s.out_channels > 1 else 0
         return Entry(MatProd(sympy.Symbol("#Wrow"), sympy.Symbol("#Xcol")), row, col)
 
-    def size_text(self) -> str:
-        """Intro sentence naming the tensors and their shapes (LaTeX, no user text)."""
+    def size_text(self, used: frozenset[str] = frozenset({"#in", "#w", "#out"}),
+                  indices: frozenset[str] = frozenset("nfc")) -> str:
+        """Intro sentence naming the tensors the page uses, with their shapes (LaTeX, no user
+        text); padded inputs and the indices n, c, f are defined only when ``used``/``indices``
+        (the keys and index letters the printed steps contain) say the page writes them."""
         s = self.spec
         inp, ker, out = self.names.latex
 
         def dims(*sizes: int) -> str:
-            return r" \times ".join(str(v) for v in sizes)
+            return "$" + r" \times ".join(str(v) for v in sizes) + "$"
 
         shape_in = dims(*([s.batch] * (s.batch > 1) + [s.in_channels] * (s.in_channels > 1)),
                         *s.input_size)
@@ -231,26 +253,63 @@ class Layer:
         shape_o = dims(*([s.batch] * (s.batch > 1) + [s.out_channels] * (s.out_channels > 1)),
                        *s.output_size)
         what = "numbers" if self.numeric else "symbols"
-        text = (f"Let ${inp}$ be the ${shape_in}$ input, ${ker}$ the ${shape_k}$ kernel and "
-                f"${out}$ the ${shape_o}$ output of the layer ({_describe(s)}); entries are "
-                f"{what}.")
-        if any(p for pair in s.pads for p in pair):
+        settings = _settings(s)
+        text = (f"Let ${inp}$ be the input of size {shape_in}, ${ker}$ the kernel of size "
+                f"{shape_k} and ${out}$ the output of size {shape_o}"
+                f"{' (' + settings + ')' if settings else ''}; entries are {what}.")
+        used = self._padded_used(used)
+        if "#pad" in used and self.labels["#pad"] != inp:
             text += (rf" $\tilde{{{inp}}}$ is ${inp}$ padded by ${_pads(s.pads)}$ "
                      f"({s.padding_mode.value}).")
-        if s.convolution_pads != s.pads:
+        if "#cpad" in used and self.labels["#cpad"] not in (inp, self.labels["#pad"]):
             text += (rf" True convolution keeps the centre of the unflipped kernel, so it pads "
                      rf"by the mirrored split: $\hat{{{inp}}}$ is ${inp}$ padded by "
                      rf"${_pads(s.convolution_pads)}$ (as \texttt{{scipy.signal.convolve}} "
                      "does in mode 'same').")
-        if s.batch > 1 or s.in_channels > 1 or s.out_channels > 1:
-            text += " Indices $n$, $c$, $f$ run over batch, input channel and filter."
+        roles = [(name, role) for name, role in (("n", "the batch"), ("c", "the input channels"),
+                                                 ("f", "the filters")) if name in indices]
+        if roles:
+            text += (" " + _join([f"${name}$" for name, _ in roles]) +
+                     (" runs" if len(roles) == 1 else " run") + " over " +
+                     _join([role for _, role in roles]) + ".")
         return text
+
+    def _padded_used(self, used: frozenset[str]) -> frozenset[str]:
+        """``used``, with ``#pad`` when ``#cpad`` is used and prints as the same tensor."""
+        if "#cpad" in used and self.labels["#cpad"] == self.labels["#pad"]:
+            return used | {"#pad"}
+        return used
+
+    def where(self, used: frozenset[str]) -> list[str]:
+        """Definitions of the padded inputs the steps use, as LaTeX math lines (MathJax)."""
+        inp, s, lines = self.names.latex[0], self.spec, []
+        used = self._padded_used(used)
+        if "#pad" in used and self.labels["#pad"] != inp:
+            lines.append(rf"\tilde{{{inp}}} &= {inp} \text{{ padded by }} {_pads(s.pads)} "
+                         rf"\text{{ ({s.padding_mode.value})}}")
+        if "#cpad" in used and self.labels["#cpad"] not in (inp, self.labels["#pad"]):
+            lines.append(rf"\hat{{{inp}}} &= {inp} \text{{ padded by }} "
+                         rf"{_pads(s.convolution_pads)} \text{{ (the mirrored split)}}")
+        return lines
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _settings(spec: ConvSpec) -> str:
+    """Stride, dilation, padding and groups that differ from the defaults, as LaTeX text."""
+    parts = []
+    for field in ("stride", "dilation"):
+        values = getattr(spec, field)
+        if any(v != 1 for v in values):
+            parts.append(f"{field} $" + ", ".join(map(str, values)) + "$")
+    if spec.padding == "same":
+        parts.append(r"padding \texttt{'same'}")
+    elif any(p for pair in spec.pads for p in pair):
+        parts.append(f"padding ${_pads(spec.pads)}$")
+    return ", ".join(parts)
 
 
 def _pads(pads: tuple[tuple[int, int], ...]) -> str:
     return ", ".join(f"({a}, {b})" for a, b in pads)
-
-
-def _describe(spec: ConvSpec) -> str:
-    text = escape_text(spec.describe()).replace(" * ", r" $\ast$ ")
-    return re.sub(r"(\d)x(?=\d)", r"\1$\\times$", text)

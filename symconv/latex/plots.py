@@ -86,12 +86,19 @@ def _render(plt: Any, figure: Figure, fmt: str, dpi: int) -> bytes:
     return out.getvalue()
 
 
-def save_figures(derivation: Any, stem: str, fmt: str = "png") -> list[str]:
-    """Write every figure of a derivation to ``{stem}-{k}.{fmt}``; returns the paths."""
-    paths = []
-    for k, figure in enumerate(derivation.figures, start=1):
-        path = f"{stem}-{k}.{fmt}"
+def save_figures(derivation: Any, stem: str, fmt: str = "png", dpi: int = 150) -> list[str]:
+    """Write every figure of a derivation to ``{stem}-{k}.{fmt}``; returns the paths.
+
+    Every image is rendered before the first file is opened, so a failure leaves no file
+    behind; a derivation without figures (a 3-D layer, grids above the size limit) raises.
+    """
+    if not derivation.figures:
+        raise SymconvError(f"figures: no figure for {derivation.name} on "
+                           f"{derivation.spec.describe()} (figures draw 1-D and 2-D layers of at "
+                           "most 16 cells a side); use --format document or png for the page")
+    images = [figure_image(figure, fmt, dpi) for figure in derivation.figures]
+    paths = [f"{stem}-{k}.{fmt}" for k in range(1, len(images) + 1)]
+    for path, image in zip(paths, images):
         with open(path, "wb") as fh:
-            fh.write(figure_image(figure, fmt))
-        paths.append(path)
+            fh.write(image)
     return paths

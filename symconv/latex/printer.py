@@ -33,7 +33,7 @@ from sympy.printing.latex import LatexPrinter
 
 from .display import Dot, Entry, EntrySum, FloorDiv, Hadamard, MatProd, Rows, Times, Vec
 
-__all__ = ["ConvLatexPrinter", "environment", "MAX_COLUMNS"]
+__all__ = ["ConvLatexPrinter", "environment", "width_em", "MAX_COLUMNS"]
 
 #: Matrices wider (or taller) than this are truncated with ``\cdots`` (``\vdots``).
 MAX_COLUMNS = 10
@@ -41,14 +41,16 @@ _HEAD, _TAIL = 6, 2  # entries kept before and after the ellipsis
 
 
 def environment(name: str, lines: Sequence[str], argument: str = "",
-                separator: str = " \\\\") -> str:
-    """``\\begin{name}argument``, the lines joined by ``separator`` (default ``\\\\``), then
-    ``\\end{name}``: the only environment builder.
+                separator: str = " \\\\", separators: Sequence[str] | None = None) -> str:
+    """``\\begin{name}argument``, the lines joined by ``separator`` (default ``\\\\``; or
+    ``separators[k]`` after line ``k``), then ``\\end{name}``: the only environment builder.
 
     >>> environment("aligned", ["x &= 1"])
     '\\\\begin{aligned}\\n  x &= 1\\n\\\\end{aligned}'
     """
-    body = (separator + "\n").join("  " + line for line in lines)
+    seps = list(separators) if separators is not None else [separator] * len(lines)
+    body = "".join("  " + line + (seps[k] + "\n" if k < len(lines) - 1 else "")
+                   for k, line in enumerate(lines))
     return f"\\begin{{{name}}}{argument}\n{body}\n\\end{{{name}}}"
 
 
@@ -66,17 +68,43 @@ def _em(tex: str) -> float:
     return 0.55 * count(main) + 0.35 * count(sub) + 0.15 * sub.count(",")
 
 
+def width_em(tex: str) -> float:
+    r"""A rough width (em) of a printed line: symbols ~0.5 em, subscripts ~0.38 em, each
+    ``\sum`` 1.8 em, matrix columns by their widest entry.
+
+    >>> width_em("a + b") < width_em(r"\mathrm{image}_{0,0} + \mathrm{image}_{0,1}")
+    True
+    """
+    def arrays(match: re.Match[str]) -> str:
+        rows = [r.split("&") for r in match.group(1).split(r"\\")]
+        cols = max(len(r) for r in rows)
+        widest = [max((width_em(r[c]) for r in rows if c < len(r)), default=0.0)
+                  for c in range(cols)]
+        return "M" * int(round((sum(widest) + _SEP_EM * cols) / 0.5))
+
+    text = re.sub(r"\\begin\{array\}\{[a-z]*\}(.*?)\\end\{array\}", arrays, tex)
+    text = re.sub(r"\\sum_\{[^{}]*\}\^\{[^{}]*\}", "MMMM", text)
+    text = re.sub(r"\\(left|right|mathrm|operatorname|text|bigl|bigr)\b", "", text)
+    text = re.sub(r"\\[A-Za-z]+", "MM", text)
+    subs = sum(len(re.sub(r"[{}\s,]", "", m)) + 0.4 * m.count(",")
+               for m in re.findall(r"[_^]\{([^{}]*)\}", text))
+    main = re.sub(r"[_^]\{[^{}]*\}", "", text)
+    return 0.5 * len(re.sub(r"[{}\s.]", "", main)) + 0.38 * subs
+
+
 def _fit(widths: list[float], budget: float) -> list[int | None]:
     r"""Columns to show so the matrix fits ``budget`` em: all, or a head, ``\cdots``, a tail."""
     n = len(widths)
-    if n <= 3 or (n <= MAX_COLUMNS and sum(widths) + _SEP_EM * n <= budget):
+    if n <= MAX_COLUMNS and sum(widths) + _SEP_EM * n <= budget:
         return list(range(n))
-    tail, head = _TAIL, 1
-    for head in range(min(_HEAD, n - tail - 1), 0, -1):  # noqa: B007 (kept after the loop)
-        shown = widths[:head] + widths[n - tail:]
-        if sum(shown) + 1.2 + _SEP_EM * (len(shown) + 1) <= budget:
-            break
-    return [*range(head), None, *range(n - tail, n)]
+    if n <= 2:
+        return list(range(n))
+    for tail in (_TAIL, 1):
+        for head in range(min(_HEAD, n - tail - 1), 0, -1):
+            shown = widths[:head] + widths[n - tail:]
+            if sum(shown) + 1.2 + _SEP_EM * (len(shown) + 1) <= budget:
+                return [*range(head), None, *range(n - tail, n)]
+    return [0, None, n - 1]
 
 
 def _keep(n: int) -> list[int | None]:
@@ -133,11 +161,48 @@ class ConvLatexPrinter(LatexPrinter):
     def _print_Rows(self, expr: Rows) -> str:
         return " + ".join(self._print(r) for r in expr.args)
 
-    def rows(self, expr: Any) -> list[str]:
-        """The printed lines of ``expr``: one per row of a :class:`Rows`, else one."""
+    def rows(self, expr: Any, first: float | None = None) -> list[str]:
+        """The printed lines of ``expr``, each at most the line width (:func:`width_em`).
+
+        A :class:`Rows` starts a line per row; a sum too wide for a line continues on the
+        next (each continuation printed after ``+``); a dot product or a sum of a Hadamard
+        product too wide puts its second matrix on the next line.  ``first`` is the width
+        left on the first line (default: the whole line).
+        """
+        budget = self._budget
+        room = budget if first is None else first
         if isinstance(expr, Rows):
-            return [self._print(r) for r in expr.args]
-        return [self._print(expr)]
+            lines: list[str] = []
+            for row in expr.args:
+                lines += self._pack(row, room if not lines else budget - 3)
+            return lines
+        if isinstance(expr, sympy.Add):
+            return self._pack(expr, room)
+        text = self._print(expr)
+        if width_em(text) <= room:
+            return [text]
+        if isinstance(expr, Dot) and all(isinstance(a, sympy.MatrixBase) for a in expr.args):
+            a, b = (self._print_MatrixBase(m) for m in expr.args)
+            return [a, r"\cdot " + b + r"^{\top}"]
+        if isinstance(expr, EntrySum) and isinstance(expr.args[0], Hadamard):
+            a, b = (self._print(m) for m in expr.args[0].args)
+            return [r"\operatorname{sum}\left(" + a + r" \right.",
+                    r"\odot \left. " + b + r"\right)"]
+        return [text]
+
+    def _pack(self, expr: Any, room: float) -> list[str]:
+        """Terms of a sum, packed greedily into lines of at most ``room`` (then a full line)."""
+        terms = [self._print(t) for t in (expr.args if isinstance(expr, sympy.Add) else (expr,))]
+        lines, current, used = [], [], 0.0
+        for term in terms:
+            w = width_em(term) + 1.0
+            if current and used + w > room:
+                lines.append(" + ".join(current))
+                current, used, room = [], 0.0, self._budget - 3
+            current.append(term)
+            used += w
+        lines.append(" + ".join(current))
+        return lines
 
     # ---- matrices ----
     def _print_MatrixBase(self, expr: sympy.MatrixBase, budget: float | None = None) -> str:
@@ -167,7 +232,9 @@ class ConvLatexPrinter(LatexPrinter):
         return r"\operatorname{sum}\left(" + self._print(expr.args[0]) + r"\right)"
 
     def _print_Hadamard(self, expr: Hadamard) -> str:
-        return r" \odot ".join(self._print(a) for a in expr.args)
+        half = self._budget / 2 - 2
+        return r" \odot ".join(self._print_MatrixBase(a, half) if isinstance(a, sympy.MatrixBase)
+                               else self._print(a) for a in expr.args)
 
     def _print_Vec(self, expr: Vec) -> str:
         return r"\operatorname{vec}\left(" + self._print(expr.args[0]) + r"\right)"

@@ -16,7 +16,9 @@ dot product of the flattened window and kernel
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from typing import Any
 
 import sympy
 
@@ -33,7 +35,7 @@ from ..forms import (
 )
 from ..spec import ConvSpec
 from ..theorems import get_theorem, prove, theorems, window_counts
-from .derivation import Derivation, Step
+from .derivation import Derivation, Step, names_used
 from .display import FloorDiv, Times
 from .figures import figures_for
 from .layer import Layer, view
@@ -58,18 +60,31 @@ def derivations() -> list[str]:
     return [*theorems(), "example"]
 
 
+def _first(layer: Layer) -> str:
+    return "top-left" if layer.rank > 1 else "first"
+
+
+def _expanded_why(layer: Layer) -> str:
+    if layer.rank == 1 and layer.spec.in_channels == 1:
+        return "the first window, product by product"
+    per_line = "one kernel row" if layer.rank > 1 else "one channel"
+    return f"the {_first(layer)} window, {per_line} per line"
+
+
 def _forms_chain(layer: Layer, kinds: tuple[str, ...]) -> list[Step]:
     """General definition, then the first output entry through the requested formulations."""
     x, w, s = layer.x, layer.w, layer.spec
     out = correlate(x, w, s)
     steps = [Step(layer.out(layer.output(), out, free=True),
                   layer.out(layer.definition(), out, free=True),
-                  "definition: cross-correlation, PyTorch conv2d")]
+                  f"definition: cross-correlation, PyTorch conv{s.rank}d")]
     here = layer.out(layer.output(at=layer.origin), out)
-    y = im2col_matmul(x, w, s, layer.layout)
-    values = {"expanded": elementwise_sum(x, w, s), "hadamard": elementwise_sum(x, w, s),
-              "dot": flattened_dot(x, w, s), "im2col": y}
-    why = {"expanded": "the top-left window, one kernel row per line",
+    cx, cw, cs = layer.first_window()  # the printed first entry needs only the first window
+    values = {"expanded": lambda: elementwise_sum(cx, cw, cs),
+              "hadamard": lambda: elementwise_sum(cx, cw, cs),
+              "dot": lambda: flattened_dot(cx, cw, cs),
+              "im2col": lambda: im2col_matmul(cx, cw, cs, layer.layout)}
+    why = {"expanded": _expanded_why(layer),
            "hadamard": "sum of the element-wise product of window and kernel",
            "dot": "dot product of the flattened window and kernel",
            "im2col": "first entry of the im2col matrix product"}
@@ -78,12 +93,12 @@ def _forms_chain(layer: Layer, kinds: tuple[str, ...]) -> list[Step]:
                    "im2col": lambda: layer.im2col_entry(free=False)}[kind]()
         if display is None:
             continue
-        term = layer.out(display, values[kind])
+        term = layer.out(display, values[kind]())
         steps.append(Step(here, term, why[kind]))
         here = term
-    if "im2col" in kinds:
-        steps.append(Step(layer.out(layer.output(), y, free=True),
-                          layer.out(layer.im2col_entry(free=True), y, free=True),
+    if "im2col" in kinds:  # the output S of the first step, entry by entry in the product
+        steps.append(Step(layer.out(layer.output(), out, free=True),
+                          layer.out(layer.im2col_entry(free=True), out, free=True),
                           f"every output is an entry of the product, columns "
                           f"{layer.layout.value}"))
         for key, shown, text in zip(("#Wrow", "#Xcol"), layer.im2col_shown(), (
@@ -104,7 +119,7 @@ def _flip_chain(layer: Layer) -> list[Step]:
                  "definition: true convolution, input index against kernel index"),
             Step(layer.out(convolution, conv, free=True),
                  layer.out(reindexed, corr, free=True),
-                 "reindex each tap u as k-1-u, a bijection of 0..k-1"),
+                 r"reindex each tap $u$ as $k - 1 - u$, a bijection of $\{0, \ldots, k - 1\}$"),
             Step(layer.out(reindexed, corr, free=True),
                  layer.out(layer.definition(kernel="#flip"), corr, free=True),
                  "name the flipped kernel"),
@@ -112,7 +127,7 @@ def _flip_chain(layer: Layer) -> list[Step]:
                  "the flipped kernel mirrors every spatial axis"),
             Step(layer.out(layer.output(at=layer.origin), conv),
                  layer.out(layer.expanded(flipped=True), corr),
-                 "the top-left entry pairs the window with the flipped kernel")]
+                 f"the {_first(layer)} entry pairs the window with the flipped kernel")]
 
 
 def _involution_chain(layer: Layer) -> list[Step]:
@@ -121,7 +136,7 @@ def _involution_chain(layer: Layer) -> list[Step]:
     return [Step(layer.kernel("#flip2", twice), layer.kernel("#flip", twice, flipped_index=True),
                  "flip the flipped kernel"),
             Step(layer.kernel("#flip", twice, flipped_index=True), layer.kernel("#w", w),
-                 "k-1-(k-1-u) = u on every axis")]
+                 "$k - 1 - (k - 1 - u) = u$" + (" on every axis" if layer.rank > 1 else ""))]
 
 
 def _output_size_chain(layer: Layer) -> list[Step]:
@@ -138,7 +153,7 @@ def _output_size_chain(layer: Layer) -> list[Step]:
         layer.labels["#" + key] = f"o_{{{axis + 1}}}"
         steps.append(Step(layer.term(sympy.Symbol("#" + key), size, **{key: size}),
                           layer.term(formula, size),
-                          "output size: floor((i + pl + pr - d(k-1) - 1)/s) + 1"))
+                          r"output size $\lfloor (i + p_l + p_r - d(k - 1) - 1)/s \rfloor + 1$"))
         steps.append(Step(layer.term(formula, size),
                           layer.term(integer(int(counts[axis])), counts[axis]),
                           "the number of window starts that fit"))
@@ -220,6 +235,23 @@ _CLAIMS = {
 }
 
 
+#: Above this many products per side the theorem is proved for every size (the general prover,
+#: which covers the layer) instead of once more on the whole layer: the page prints only the
+#: first entry and truncated matrices, and proves those on the layer itself.
+INSTANCE_LIMIT = 20_000
+
+
+def _theorem_proof(name: str, spec: ConvSpec) -> Any:
+    """The theorem on the whole layer (small layers) or for every size at its rank (large)."""
+    if spec.batch * spec.out_channels * math.prod(spec.output_size) * \
+            spec.products_per_output <= INSTANCE_LIMIT or spec.padding_mode.value != "zeros":
+        return prove(name, spec)
+    from ..general import prove_general
+    options = {"padding": "same"} if name == "convolution-is-flipped-correlation" and \
+        spec.padding == "same" else {}
+    return prove_general(name, rank=spec.rank, **options)
+
+
 def derive(name: str, spec: ConvSpec | None = None, *, names: Names | str | None = None
            ) -> Derivation:
     r"""The derivation called ``name`` on ``spec``, every step proved as it is built.
@@ -266,11 +298,16 @@ def derive(name: str, spec: ConvSpec | None = None, *, names: Names | str | None
     else:
         title, recipe = _RECIPES[name]
         steps = recipe(layer)
-        proofs, figures, labels = (prove(name, spec),), figures_for(layer, name), layer.labels
+        proofs, figures, labels = (_theorem_proof(name, spec),), figures_for(layer, name), \
+            layer.labels
+    used, indices = names_used(steps)
+    used |= {key for figure in figures for panel in figure.panels if not isinstance(panel, str)
+             for key, label in labels.items() if panel.label == label}
     if name == "example":
         intro = (_example_intro(names), _CLAIMS["example"])
     else:
-        intro = (layer.size_text(), _CLAIMS[name])
+        intro = (layer.size_text(used, indices), _CLAIMS[name])
     return Derivation(name=name, title=title, spec=spec, names=names, labels=labels,
-                      steps=tuple(steps), intro=intro, proofs=proofs, figures=figures)
+                      steps=tuple(steps), intro=intro, proofs=proofs, figures=figures,
+                      where=tuple(layer.where(used)))
 
