@@ -163,10 +163,22 @@ def test_multichannel_figure_shows_the_first_channel_and_says_so():
     assert "Shown: batch entry 0 of 2, input channel 0 of 3, filter 0 of 2" in window.caption
 
 
-def test_figures_of_a_3d_layer_are_refused_without_a_file(tmp_path, capsys):
+def test_a_3d_figure_shows_one_depth_slice_and_says_so():
+    d = derive("all-formulations-agree", ConvSpec((4, 4, 4), (2, 2, 2), in_channels=2))
+    (window,) = d.figures
+    assert window.panels[0].shape == (4, 4) and window.panels[0].cells[0][0] == "I_{0,0,0,0}"
+    assert window.panels[0].weights[(1, 1)] == "K_{0,0,1,1}"
+    assert ("Shown: input channel 0 of 2, depth slice 0 of input, kernel and output (the "
+            "output also sums over the other input channels and kernel slices).") in \
+        window.caption
+    (flipped,) = derive("flip-is-involution", ConvSpec((4, 4, 4), (2, 3, 2))).figures
+    assert flipped.panels[0].shape == (3, 2) and "depth slice 0." in flipped.caption
+
+
+def test_figures_too_large_to_draw_are_refused_without_a_file(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     out = tmp_path / "f.png"
-    assert main(["derive", "all-formulations-agree", "--input", "4x4x4", "--kernel", "2x2x2",
+    assert main(["derive", "definition-equals-elementwise", "--input", "20x20",
                  "--format", "figures-png", "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert "no figure" in err and len(err.strip().splitlines()) == 1

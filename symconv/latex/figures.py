@@ -84,13 +84,16 @@ def _as2d(array: np.ndarray) -> np.ndarray:
 
 
 def _drawable(layer: Layer) -> bool:
-    """1-D and 2-D layers are drawn (a batch or several channels: the first of each)."""
-    return layer.spec.rank <= 2
+    """Every layer is drawn: a batch or several channels by the first of each, a 3-D layer by
+    its first depth slice (captions say which)."""
+    return layer.spec.rank <= 3
 
 
 def _first_only(array: np.ndarray, spec_axes: int) -> np.ndarray:
-    """The first batch entry / channel / filter of a display array (leading axes of size > 1)."""
-    return array[(0,) * (array.ndim - spec_axes)] if array.ndim > spec_axes else array
+    """The first batch entry / channel / filter of a display array (leading axes of size > 1),
+    and of a 3-D layer its first depth slice."""
+    array = array[(0,) * (array.ndim - spec_axes)] if array.ndim > spec_axes else array
+    return array[0] if spec_axes == 3 else array
 
 
 def _slice_note(layer: Layer, what: str) -> str:
@@ -100,10 +103,15 @@ def _slice_note(layer: Layer, what: str) -> str:
         ("batch entry", s.batch if "n" in what else 1),
         ("input channel", s.in_channels if "c" in what else 1),
         ("filter", s.out_channels if "f" in what else 1)) if size > 1]
+    if s.rank == 3:
+        parts.append("depth slice 0 of input, kernel and output" if "o" in what
+                     else "depth slice 0")
     if not parts:
         return ""
-    extra = " (the output also sums over the other input channels)" if "c" in what and \
-        s.in_channels > 1 and "o" in what else ""
+    summed = [what_ for what_, more in (("input channels", s.in_channels > 1 and "c" in what),
+                                         ("kernel slices", s.rank == 3)) if more]
+    extra = f" (the output also sums over the other {' and '.join(summed)})" if summed and \
+        "o" in what else ""
     return " Shown: " + ", ".join(parts) + extra + "."
 
 
@@ -115,9 +123,10 @@ def window_figure(layer: Layer) -> Figure | None:
     padded = _as2d(_first_only(view(pad(layer.xd, s)), s.rank))
     if max(padded.shape) > MAX_GRID:
         return None
-    mask = _as2d(np.pad(np.ones(s.input_size, dtype=int), s.pads))
+    mask = np.pad(np.ones(s.input_size, dtype=int), s.pads)
+    mask = _as2d(mask[0] if s.rank == 3 else mask)
     kernel = _as2d(_first_only(view(layer.wd), s.rank))
-    dil = (1,) * (2 - s.rank) + s.dilation
+    dil = ((1,) * (2 - s.rank) + s.dilation)[-2:]
     weights = {(u * dil[0], v * dil[1]): p.doprint(kernel[u, v])
                for u in range(kernel.shape[0]) for v in range(kernel.shape[1])}
     if layer.numeric:
@@ -136,7 +145,7 @@ def window_figure(layer: Layer) -> Figure | None:
 def im2col_figure(layer: Layer) -> Figure | None:
     """``X_col^T`` times ``vec(K)`` equals ``vec(S)``; the first row and entry highlighted."""
     p, s = ConvLatexPrinter(layer.labels), layer.spec
-    if not _drawable(layer) or s.batch * s.in_channels * s.out_channels > 1:
+    if s.rank > 2 or s.batch * s.in_channels * s.out_channels > 1:
         return None  # one X_col for every channel and batch entry: the window figure shows it
     x_col = layer.im2col_shown()[1]
     if x_col.shape[1] > MAX_GRID or x_col.shape[0] > 12:
@@ -180,8 +189,8 @@ _FIGURES = {"example": (window_figure, im2col_figure),
 
 
 def figures_for(layer: Layer, name: str) -> tuple[Figure, ...]:
-    """The figures of derivation ``name`` that can be drawn for this layer (2-D, one channel,
-    at most :data:`MAX_GRID` cells a side)."""
+    """The figures of derivation ``name`` that can be drawn for this layer (grids of at most
+    :data:`MAX_GRID` cells a side; one channel and depth slice of larger layers)."""
     makers = _FIGURES.get(name, (window_figure,))
     return tuple(f for f in (make(layer) for make in makers) if f is not None)
 

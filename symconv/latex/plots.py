@@ -94,8 +94,8 @@ def save_figures(derivation: Any, stem: str, fmt: str = "png", dpi: int = 150) -
     """
     if not derivation.figures:
         raise SymconvError(f"figures: no figure for {derivation.name} on "
-                           f"{derivation.spec.describe()} (figures draw 1-D and 2-D layers of at "
-                           "most 16 cells a side); use --format document or png for the page")
+                           f"{derivation.spec.describe()} (figures draw grids of at most 16 "
+                           "cells a side); use --format document or png for the page")
     images = [figure_image(figure, fmt, dpi) for figure in derivation.figures]
     paths = [f"{stem}-{k}.{fmt}" for k in range(1, len(images) + 1)]
     for path, image in zip(paths, images):
