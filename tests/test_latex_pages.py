@@ -197,3 +197,22 @@ def test_dpi_is_validated(dpi, tmp_path, capsys):
     out = tmp_path / "p.png"
     assert main(["derive", "example", "--format", "png", "--dpi", dpi, "-o", str(out)]) == 2
     assert "--dpi" in capsys.readouterr().err and not out.exists()
+
+
+def test_an_unwritable_output_leaves_no_file(tmp_path, capsys):
+    target = tmp_path / "missing-dir" / "d.tex"
+    assert main(["derive", "example", "--format", "document", "-o", str(target)]) == 2
+    assert "-o: cannot write" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failing_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    from symconv.cli import derive as cli_derive
+    target = tmp_path / "d.tex"
+
+    def broken_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli_derive.os, "replace", broken_replace)
+    assert main(["derive", "example", "--format", "document", "-o", str(target)]) == 2
+    assert list(tmp_path.iterdir()) == []

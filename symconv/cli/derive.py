@@ -74,10 +74,22 @@ def _write_png(derivation: Derivation, path: str, dpi: int) -> list[str]:
         raise SymconvError("png: pdftoppm produced no page; try --format document")
     stem, ext = os.path.splitext(path)
     paths = [path] + [f"{stem}-{k}{ext or '.png'}" for k in range(2, len(pages) + 1)]
-    for target, page in zip(paths, pages):
-        with open(target, "wb") as fh:
-            fh.write(page)
-    return paths
+    return _write_all(list(zip(paths, pages)))
+
+
+def _write_all(files: list[tuple[str, bytes]]) -> list[str]:
+    """Write each file whole or not at all: into a temporary file beside it, then renamed, so
+    a failure (disk full, no permission) never leaves an empty or truncated file behind."""
+    for path, data in files:
+        tmp = f"{path}.{os.getpid()}.part"
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+    return [path for path, _ in files]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -102,18 +114,19 @@ def _emit(derivation: Derivation, fmt: Format, args: argparse.Namespace) -> int:
     if fmt is Format.PNG:
         paths = _write_png(derivation, args.output, args.dpi)
     elif fmt in (Format.FIGURES_PNG, Format.FIGURES_SVG):
-        from ..latex.plots import save_figures
-        paths = save_figures(derivation, os.path.splitext(args.output)[0],
-                             fmt.value.split("-")[1], args.dpi)
+        from ..latex.plots import render_figures
+        kind = fmt.value.split("-")[1]
+        images = render_figures(derivation, kind, args.dpi)  # every image before any file
+        stem = os.path.splitext(args.output)[0]
+        paths = _write_all([(f"{stem}-{k}.{kind}", image) for k, image in
+                            enumerate(images, start=1)])
     else:
         text = getattr(derivation, fmt.value)()
         text = text if text.endswith("\n") else text + "\n"
         if not args.output:
             sys.stdout.write(text)
             return 0
-        with open(args.output, "w", encoding="utf-8") as fh:  # text is complete: no 0 bytes
-            fh.write(text)
-        paths = [args.output]
+        paths = _write_all([(args.output, text.encode("utf-8"))])
     for path in paths:
         print(f"wrote {path}", file=sys.stderr)
     return 0

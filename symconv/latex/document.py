@@ -42,11 +42,11 @@ def _checked(derivation: Derivation) -> str:
              "forms, no floating point)."]
     for proof in derivation.proofs:
         if hasattr(proof, "positions"):
-            theorem = escape_text(proof.statement.split(" on ")[0])
+            theorem = r"\texttt{" + escape_text(proof.statement.split(" on ")[0]) + "}"
             parts.append(f"{theorem}: proved on all {proof.positions} entries of this layer "
                          f"({proof.products} products).")
         else:  # a large layer: the theorem for every size, which covers this layer
-            parts.append(f"{escape_text(proof.name)}: proved for every size at rank "
+            parts.append(rf"\texttt{{{escape_text(proof.name)}}}: proved for every size at rank "
                          f"{proof.rank} by {len(proof.steps)} checked rewrite steps "
                          rf"(\texttt{{symconv prove {escape_text(proof.name)} --all-sizes}}).")
     return " ".join(parts)

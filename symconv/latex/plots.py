@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import SymconvError
 from .figures import _GAP, Figure, Grid
 
-__all__ = ["figure_image", "save_figures"]
+__all__ = ["figure_image", "render_figures", "save_figures"]
 
 _FORMATS = ("png", "svg")
 
@@ -92,13 +92,18 @@ def save_figures(derivation: Any, stem: str, fmt: str = "png", dpi: int = 150) -
     Every image is rendered before the first file is opened, so a failure leaves no file
     behind; a derivation without figures (a 3-D layer, grids above the size limit) raises.
     """
-    if not derivation.figures:
-        raise SymconvError(f"figures: no figure for {derivation.name} on "
-                           f"{derivation.spec.describe()} (figures draw grids of at most 16 "
-                           "cells a side); use --format document or png for the page")
-    images = [figure_image(figure, fmt, dpi) for figure in derivation.figures]
+    images = render_figures(derivation, fmt, dpi)
     paths = [f"{stem}-{k}.{fmt}" for k in range(1, len(images) + 1)]
     for path, image in zip(paths, images):
         with open(path, "wb") as fh:
             fh.write(image)
     return paths
+
+
+def render_figures(derivation: Any, fmt: str = "png", dpi: int = 150) -> list[bytes]:
+    """Every figure of a derivation as PNG or SVG bytes; no figure at all raises."""
+    if not derivation.figures:
+        raise SymconvError(f"figures: no figure for {derivation.name} on "
+                           f"{derivation.spec.describe()} (figures draw grids of at most 16 "
+                           "cells a side); use --format document or png for the page")
+    return [figure_image(figure, fmt, dpi) for figure in derivation.figures]
