@@ -154,8 +154,6 @@ READABLE_TRIES = 64
 def _readable_point(diff: Polynomial) -> dict[str, int] | None:
     """All variables 0, or one product's variables 1 (fewest variables first), if that shows
     ``diff != 0``; ``None`` otherwise."""
-    if diff.terms.get((), 0):
-        return {}
     order = sorted(diff.terms.items(), key=lambda mc: (len(set(mc[0])), mc[1] < 0, mc[0]))
     for monomial, _ in order[:READABLE_TRIES]:
         values = dict.fromkeys(monomial, 1)

@@ -77,7 +77,7 @@ def _exact_scalar(value: Any, *, code_constant: bool = False) -> Coefficient | N
         return None
     if isinstance(value, numbers.Rational):
         return _exact_scalar(Fraction(int(value.numerator), int(value.denominator)))
-    if isinstance(value, (numbers.Real, sympy.Float)):
+    if isinstance(value, numbers.Real):  # sympy.Float included
         if (code_constant and not isinstance(value, sympy.Float) and math.isfinite(value)
                 and abs(value) < FLOAT_EXACT_LIMIT and value == int(value)):
             return int(value)  # compared in the value's own type: no rounding to float first

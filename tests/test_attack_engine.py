@@ -79,6 +79,9 @@ ADVERSARIAL = [x, sympy.Symbol("x", integer=True), sympy.Symbol("x", real=True),
                sympy.Symbol("x", rational=True), sympy.Symbol("x", extended_real=True),
                sympy.Symbol("x", finite=True),
                sympy.Symbol("x", complex=True, hermitian=False), sympy.Dummy("x"),
+               sympy.Symbol("x", complex=True, irrational=False),
+               sympy.Symbol("x", imaginary=False),
+               sympy.Symbol("x", real=True, transcendental=False),
                sympy.Dummy("x", integer=True), sympy.Symbol("x_{0}"), sympy.Symbol("x "),
                sympy.Symbol("X"), sympy.Symbol("x·y"), sympy.Symbol("x; dummy 1"),
                sympy.Symbol("integer")]
@@ -141,6 +144,21 @@ def test_noncommuting_factors_are_refused(make):
         Polynomial.variable("y") + make(a, b)
 
 
+def test_noncommuting_operators_and_symbols_are_refused_at_every_entrance():
+    from sympy.physics.quantum import Operator
+
+    a, b = Operator("A"), Operator("B")
+    with pytest.raises(NotExactError, match=r"^entry: expected commuting variables, got the "
+                                            r"noncommutative expression A\*B - B\*A"):
+        canonical(a * b - b * a)
+    nc = sympy.Symbol("A", commutative=False)
+    with pytest.raises(NotExactError, match=r"^entry: expected commuting variables, got the "
+                                            r"noncommutative symbol A"):
+        variable_key(nc)
+    with pytest.raises(NotExactError, match=r"noncommutative symbol A"):
+        substitute(np.array([x], dtype=object), {nc: 1})
+
+
 # ---- non-polynomial entries: NotExactError, never AttributeError ----
 
 f = sympy.Function("f")
@@ -160,6 +178,24 @@ def test_non_polynomial_entries_are_refused(entry):
     arr[0] = entry
     with pytest.raises(NotExactError, match=r"^(entry|value): expected"):
         prove_equal(arr, np.zeros(1, dtype=object))
+
+
+@pytest.mark.parametrize("matrix", [sympy.ImmutableMatrix([[x]]), sympy.MatrixSymbol("M", 1, 1)])
+def test_matrices_are_refused_as_matrices(matrix):
+    with pytest.raises(NotExactError, match=rf"^entry: expected a polynomial, got the "
+                                            rf"{type(matrix).__name__}"):
+        canonical(matrix)
+
+
+def test_strings_are_never_parsed_as_expressions():
+    with pytest.raises(NotExactError, match=r"^entry: expected a sympy polynomial, got str"):
+        Polynomial.from_sympy("__import__('os').getcwd()")
+
+
+def test_numpy_bools_are_exact_integers():
+    a = Polynomial.variable("a")
+    assert a * np.True_ == a and canonical(np.bool_(True)) == {(): 1}
+    assert canonical(np.False_) == {}
 
 
 def test_a_sympy_poly_is_read_as_its_expression_with_the_same_keys():
@@ -257,3 +293,30 @@ def test_constructive_point_never_hits_a_root(factors, scale):
     values = _constructive_point(diff)
     assert diff.evaluate(values) != 0
     assert _constructive_point(diff) == values  # deterministic
+
+
+FACTS = ["integer", "rational", "real", "extended_real", "complex", "hermitian", "finite",
+         "algebraic"]
+NOT_FACTS = ["irrational", "transcendental", "noninteger", "imaginary", "infinite"]
+symbol_specs = st.tuples(st.text("xX⟦⟧;,= _{}0d", min_size=0, max_size=4),
+                         st.sets(st.sampled_from(FACTS), max_size=2),
+                         st.sets(st.sampled_from(NOT_FACTS), max_size=2), st.booleans())
+
+
+def make_symbol(spec):
+    name, facts, not_facts, dummy = spec
+    return (sympy.Dummy if dummy else sympy.Symbol)(
+        name, **dict.fromkeys(facts, True), **dict.fromkeys(not_facts, False))
+
+
+@settings(max_examples=300, deadline=None)
+@given(symbol_specs, symbol_specs)
+def test_keys_are_equal_exactly_when_sympy_symbols_are(s_spec, t_spec):
+    """Adversarial names and assumptions: one key for two symbols iff sympy says s == t."""
+    s, t = make_symbol(s_spec), make_symbol(t_spec)
+    if any(not spec[0] or set(spec[0]) & set("⟦⟧") for spec in (s_spec, t_spec)):
+        with pytest.raises(NotExactError, match=r"variable name without ⟦ or ⟧"):
+            variable_key(s if not s_spec[0] or set(s_spec[0]) & set("⟦⟧") else t)
+        return
+    assert (variable_key(s) == variable_key(t)) == (s == t)
+    assert bool(prove_equal([s], [t])) == (s == t)
