@@ -195,7 +195,7 @@ class ConvLatexPrinter(LatexPrinter):
         terms = [self._print(t) for t in (expr.args if isinstance(expr, sympy.Add) else (expr,))]
         lines, current, used = [], [], 0.0
         for term in terms:
-            w = width_em(term) + 1.0
+            w = width_em(term) + 1.6  # the " + " between terms
             if current and used + w > room:
                 lines.append(" + ".join(current))
                 current, used, room = [], 0.0, self._budget - 3
