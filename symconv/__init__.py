@@ -6,10 +6,22 @@ the identity engine (:func:`prove_equal`), the theorem registry (:func:`prove`),
 every size (:func:`prove_general`), LaTeX derivations (:func:`derive`), checks of anyone's
 convolution code (:func:`verify`), fast numeric paths (:mod:`symconv.numeric`) and other
 libraries' conventions (:func:`translate`).
+
+The sympy-based parts (:mod:`symconv.general`, :mod:`symconv.latex`, :mod:`symconv.matrices`)
+load when one of their names is first used (``from symconv import derive`` works as ever), so
+``import symconv`` does not pay for sympy; every submodule is also an attribute
+(``symconv.latex``), loaded on first use.
 """
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import TYPE_CHECKING, Any
 
 from . import numeric
 from .conventions import PADDING_NAMES, Translation, translate
+from .display import to_html, to_markdown
 from .engine import Counterexample, Proof, prove_equal
 from .errors import NotExactError, SpecError, SymconvError
 from .example import worked_example
@@ -24,15 +36,33 @@ from .forms import (
     im2col_matmul,
     patches,
 )
-from .general import GeneralProof, prove_general
-from .latex import Derivation, DerivationError, Names, Step, UnsafeNameError, derive
-from .matrices import SympyMatrices, sympy_matrices
 from .ring import Polynomial
 from .spec import ConvSpec, PaddingMode, output_length
 from .tensors import Backend, substitute, symbolic_input, symbolic_weight
-from .theorems import DEFAULT_SPECS, Theorem, get_theorem, prove, theorems
+from .theorems import DEFAULT_SPECS, Theorem, get_theorem, prove, theorem_names
 from .torch_layers import specs_from_module
-from .verification import Mistake, MistakeKind, Verdict, draw_verdict, verify
+from .verification import (
+    Mistake,
+    MistakeKind,
+    Verdict,
+    VerdictPicture,
+    draw_verdict,
+    verdict_picture,
+    verify,
+)
+
+if TYPE_CHECKING:  # loaded on first use by __getattr__ below; here for type checkers
+    from .general import GeneralProof, prove_general
+    from .latex import Derivation, DerivationError, Names, Step, UnsafeNameError, derive
+    from .matrices import SympyMatrices, sympy_matrices
+
+#: Public names that live in sympy-based modules, imported from there when first asked for.
+_LAZY = {
+    **dict.fromkeys(("GeneralProof", "prove_general"), "general"),
+    **dict.fromkeys(("Derivation", "DerivationError", "Names", "Step", "UnsafeNameError",
+                     "derive"), "latex"),
+    **dict.fromkeys(("SympyMatrices", "sympy_matrices"), "matrices"),
+}
 
 __all__ = [
     # layer description and errors
@@ -47,19 +77,29 @@ __all__ = [
     "SympyMatrices", "sympy_matrices",
     # proofs: engine, theorems on instances, theorems for every size
     "Counterexample", "Proof", "prove_equal", "DEFAULT_SPECS", "Theorem", "get_theorem", "prove",
-    "theorems", "GeneralProof", "prove_general", "worked_example",
+    "theorem_names", "GeneralProof", "prove_general", "worked_example",
     # derivations (LaTeX)
     "Derivation", "DerivationError", "Names", "Step", "UnsafeNameError", "derive",
     # checking other people's code
-    "Mistake", "MistakeKind", "Verdict", "verify", "draw_verdict",
+    "Mistake", "MistakeKind", "Verdict", "verify", "draw_verdict", "verdict_picture",
+    "VerdictPicture",
+    # rich displays (what Jupyter shows)
+    "to_markdown", "to_html",
     # numbers and other libraries' conventions
     "numeric", "PADDING_NAMES", "Translation", "translate",
 ]
 
 
-def __getattr__(name: str) -> str:
-    """``symconv.__version__``, read from the installed package metadata (its one source,
-    ``pyproject.toml``) when first asked, so that ``import symconv`` does not pay for it."""
+def __getattr__(name: str) -> Any:
+    """Names loaded on first use: the sympy-based public names (:data:`_LAZY`), submodules
+    (``symconv.latex``) and ``symconv.__version__``, read from the installed package metadata
+    (its one source, ``pyproject.toml``), so that ``import symconv`` does not pay for them."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value  # later lookups are plain attribute reads
+        return value
+    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f".{name}", __name__)  # binds symconv.<name> itself
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 
@@ -68,3 +108,8 @@ def __getattr__(name: str) -> str:
         except PackageNotFoundError:  # a source tree that was never installed
             return "0+unknown"
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """Module attributes plus every public name, loaded or not (for ``dir()`` and completion)."""
+    return sorted(set(globals()) | set(__all__))

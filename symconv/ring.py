@@ -30,13 +30,15 @@ import numbers
 import threading
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sympy
 
 from .errors import NotExactError, SymconvError
-from .variables import check_name, symbol_of, sympy_expression, variable_key
+from .variables import check_name, loaded_sympy, symbol_of, sympy_expression, variable_key
+
+if TYPE_CHECKING:
+    import sympy
 
 __all__ = ["Polynomial", "Monomial", "canonical", "format_monomial", "variable_key"]
 
@@ -71,14 +73,16 @@ def _exact_scalar(value: Any, *, code_constant: bool = False) -> Coefficient | N
         return int(value)
     if isinstance(value, Fraction):
         return value.numerator if value.denominator == 1 else value
-    if isinstance(value, sympy.Rational):
-        return int(value) if value.q == 1 else Fraction(int(value.p), int(value.q))
-    if isinstance(value, sympy.Basic) and not isinstance(value, sympy.Float):
-        return None
+    sp = loaded_sympy()  # None: sympy was never imported, so value is no sympy object
+    if sp is not None:
+        if isinstance(value, sp.Rational):
+            return int(value) if value.q == 1 else Fraction(int(value.p), int(value.q))
+        if isinstance(value, sp.Basic) and not isinstance(value, sp.Float):
+            return None
     if isinstance(value, numbers.Rational):
         return _exact_scalar(Fraction(int(value.numerator), int(value.denominator)))
     if isinstance(value, numbers.Real):  # sympy.Float included
-        if (code_constant and not isinstance(value, sympy.Float) and math.isfinite(value)
+        if (code_constant and not _is_sympy_float(value) and math.isfinite(value)
                 and abs(value) < FLOAT_EXACT_LIMIT and value == int(value)):
             return int(value)  # compared in the value's own type: no rounding to float first
         why = (f"only integer-valued floats below 2**{FLOAT_EXACT_LIMIT.bit_length() - 1} "
@@ -90,6 +94,16 @@ def _exact_scalar(value: Any, *, code_constant: bool = False) -> Coefficient | N
         raise NotExactError(f"value: expected a real exact number, got {value!r}; "
                             "split complex data into real and imaginary parts")
     return None
+
+
+def _is_sympy_float(value: Any) -> bool:
+    """Whether ``value`` is a ``sympy.Float`` (never a code constant: its value was rounded)."""
+    sp = loaded_sympy()
+    if sp is not None:
+        return isinstance(value, sp.Float)
+    # sympy imported once and since dropped from sys.modules: judge by where the type lives
+    return any(str(getattr(cls, "__module__", "")).partition(".")[0] == "sympy"
+               for cls in type(value).__mro__)
 
 
 class Polynomial:
@@ -132,7 +146,8 @@ class Polynomial:
     def _coerce(other: Any) -> Polynomial | None:
         if isinstance(other, Polynomial):
             return other
-        if isinstance(other, sympy.Basic) and not isinstance(other, sympy.Rational):
+        sp = loaded_sympy()
+        if sp is not None and isinstance(other, sp.Basic) and not isinstance(other, sp.Rational):
             return Polynomial.from_sympy(other)
         c = _exact_scalar(other, code_constant=True)
         if c is None:
@@ -289,6 +304,8 @@ class Polynomial:
 
     def to_sympy(self) -> sympy.Expr:
         """The same polynomial as a sympy expression (each key back to its sympy symbol)."""
+        import sympy
+
         return sympy.Add(*(sympy.Rational(c.numerator, c.denominator) * sympy.Mul(
             *(symbol_of(v) for v in m)) for m, c in self.terms.items()))
 
@@ -306,6 +323,8 @@ class Polynomial:
         ...
         symconv.errors.NotExactError: entry: expected commuting variables, got the ...
         """
+        import sympy
+
         expr = sympy_expression(expr)
         if expr.is_Number:
             return cls.constant(expr)
@@ -360,7 +379,8 @@ def canonical(entry: Any) -> dict[Monomial, Coefficient]:
     c = _exact_scalar(entry)
     if c is not None:
         return {(): c} if c else {}
-    if isinstance(entry, sympy.Basic):
+    sp = loaded_sympy()
+    if sp is not None and isinstance(entry, sp.Basic):
         return Polynomial.from_sympy(entry).terms
     raise NotExactError(f"entry: expected a number, a sympy polynomial or a Polynomial, got "
                         f"{type(entry).__name__} {entry!r}")

@@ -23,12 +23,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import sympy
 
 from .errors import SymconvError
 from .ring import Polynomial, canonical
 from .spec import ConvSpec
-from .variables import variable_key
+from .variables import loaded_sympy, variable_key
 
 __all__ = ["Backend", "symbolic_input", "symbolic_weight", "symbolic_tensor", "variable_name",
            "parse_name", "substitute", "values_of"]
@@ -63,7 +62,12 @@ def symbolic_tensor(shape: tuple[int, ...], base: str,
     if not isinstance(base, str) or not _BASE.match(base):
         raise SymconvError(f"name: expected letters and digits starting with a letter, got "
                            f"{base!r}; use e.g. 'x' or 'W1'")
-    make = sympy.Symbol if Backend(backend) is Backend.SYMPY else Polynomial.variable
+    if Backend(backend) is Backend.SYMPY:
+        import sympy
+
+        make = sympy.Symbol
+    else:
+        make = Polynomial.variable
     out = np.empty(shape, dtype=object)
     for index in np.ndindex(*shape):
         out[index] = make(variable_name(base, index))
@@ -116,8 +120,9 @@ def substitute(array: np.ndarray, values: Mapping[str, Any]) -> np.ndarray:
     array([10, 3], dtype=object)
     """
     array = np.asarray(array, dtype=object)
-    values = {variable_key(k) if isinstance(k, sympy.Basic) else k: Polynomial.constant(v)
-              .evaluate({}) for k, v in values.items()}
+    sp = loaded_sympy()  # None: no key can be a sympy symbol
+    values = {variable_key(k) if sp is not None and isinstance(k, sp.Basic) else k:
+              Polynomial.constant(v).evaluate({}) for k, v in values.items()}
     out = np.empty(array.shape, dtype=object)
     for idx in np.ndindex(*array.shape):
         out[idx] = Polynomial(canonical(array[idx])).evaluate(values)

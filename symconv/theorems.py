@@ -4,7 +4,7 @@ A :class:`Theorem` names two ways of computing the same tensor; :func:`prove` ru
 symbolic execution on a ConvSpec and hands the results to the identity engine.
 
 >>> from symconv import ConvSpec
->>> theorems()[:3]
+>>> theorem_names()[:3]
 ['definition-equals-elementwise', 'elementwise-equals-dot', 'dot-equals-im2col']
 >>> proof = prove("elementwise-equals-dot", ConvSpec((5, 5), (3, 3)))
 >>> bool(proof), proof.positions, proof.products
@@ -35,7 +35,7 @@ from .forms import (
 from .spec import ConvSpec
 from .tensors import Backend, symbolic_input, symbolic_weight
 
-__all__ = ["Theorem", "theorems", "get_theorem", "prove", "window_counts",
+__all__ = ["Theorem", "theorem_names", "get_theorem", "prove", "window_counts",
            "DEFAULT_SPECS"]
 
 Side = Callable[[np.ndarray, np.ndarray, ConvSpec], np.ndarray]
@@ -121,10 +121,10 @@ _REGISTRY: dict[str, Theorem] = {t.name: t for t in (
 )}
 
 
-def theorems() -> list[str]:
+def theorem_names() -> list[str]:
     """Names of the registered theorems, in the order ``symconv prove`` runs them.
 
-    >>> "convolution-is-flipped-correlation" in theorems()
+    >>> "convolution-is-flipped-correlation" in theorem_names()
     True
     """
     return list(_REGISTRY)
@@ -144,7 +144,7 @@ def get_theorem(name: str) -> Theorem:
         return _REGISTRY[name]
     except KeyError:
         close = difflib.get_close_matches(str(name), _REGISTRY, n=2)
-        hint = f"did you mean {' or '.join(close)}?" if close else "see symconv.theorems()"
+        hint = f"did you mean {' or '.join(close)}?" if close else "see symconv.theorem_names()"
         raise SymconvError(f"theorem: no theorem named {name!r}; {hint}") from None
 
 

@@ -7,6 +7,10 @@ names may not contain ``⟦`` or ``⟧``, so no such key equals a plain name or 
 Only assumptions that every integer satisfies are accepted (``integer``, ``real``, ...), so a
 counterexample at integer values is a counterexample for the symbols as sympy means them.
 
+sympy is imported only when a sympy object is handled: a value can be a sympy object only once
+the sympy module has been imported, so :func:`loaded_sympy` answers the ring's isinstance checks
+without importing it (``import symconv`` and the command line's ``--help`` stay light).
+
 >>> import sympy
 >>> [variable_key(s) for s in (sympy.Symbol("x"), sympy.Symbol("x", real=True))]
 ['x', 'x⟦real⟧']
@@ -15,25 +19,59 @@ counterexample at integer values is a counterexample for the symbols as sympy me
 from __future__ import annotations
 
 import functools
-from typing import Any
-
-import sympy
-from sympy.matrices.expressions import MatrixExpr
+import sys
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from .errors import NotExactError, SymconvError
 
-__all__ = ["RESERVED", "variable_key", "check_name", "sympy_expression", "symbol_of"]
+if TYPE_CHECKING:
+    import sympy
+
+__all__ = ["RESERVED", "variable_key", "check_name", "sympy_expression", "symbol_of",
+           "loaded_sympy"]
 
 #: Characters no plain variable name may contain: they delimit the suffix of keys of sympy
 #: symbols with assumptions or of Dummies, so such a key never equals a plain name.
 RESERVED = "⟦⟧"
-#: ``(fact, value)`` pairs every integer satisfies (sympy's closure of ``integer=True``).
-_INTEGER_FACTS = frozenset(sympy.Symbol("n", integer=True).assumptions0.items())
 _TAGS = ("integer", "rational", "algebraic", "real", "extended_real", "complex", "hermitian",
          "finite")
-_TAG_FACTS = {tag: sympy.Symbol("n", **{tag: True}).assumptions0 for tag in _TAGS}
 #: The sympy symbol behind each reserved key, for :meth:`Polynomial.to_sympy`.
 _SYMBOLS: dict[str, sympy.Symbol] = {}
+#: sympy once it has been seen fully imported (see :func:`loaded_sympy`).
+_SYMPY: ModuleType | None = None
+
+
+def loaded_sympy() -> ModuleType | None:
+    """The sympy module if anything has imported it, else ``None`` (and sympy stays unimported).
+
+    No object can be a sympy object before sympy is imported, so ``None`` means "not a sympy
+    object" for any value; checks ask this instead of importing sympy themselves.
+
+    >>> import sympy
+    >>> loaded_sympy() is sympy
+    True
+    """
+    global _SYMPY
+    if _SYMPY is None:
+        module = sys.modules.get("sympy")
+        if module is None:
+            return None
+        if getattr(getattr(module, "__spec__", None), "_initializing", False) or not hasattr(
+                module, "Basic"):
+            import sympy as module  # another thread is importing it: wait until it is done
+        _SYMPY = module
+    return _SYMPY
+
+
+@functools.lru_cache(maxsize=1)
+def _facts() -> tuple[frozenset[tuple[str, bool]], dict[str, dict[str, bool]]]:
+    """``(fact, value)`` pairs every integer satisfies (sympy's closure of ``integer=True``),
+    and the facts each tag of :data:`_TAGS` stands for; computed when first needed."""
+    import sympy
+
+    integer = frozenset(sympy.Symbol("n", integer=True).assumptions0.items())
+    return integer, {tag: sympy.Symbol("n", **{tag: True}).assumptions0 for tag in _TAGS}
 
 
 def check_name(name: Any, field: str = "name", error: type[SymconvError] = SymconvError) -> str:
@@ -68,7 +106,8 @@ def variable_key(symbol: Any) -> str:
     ...
     symconv.errors.NotExactError: entry: the symbol x is assumed positive=True, which not every ...
     """
-    if type(symbol) not in (sympy.Symbol, sympy.Dummy):
+    sp = loaded_sympy()
+    if sp is None or type(symbol) not in (sp.Symbol, sp.Dummy):
         raise NotExactError(f"entry: expected a polynomial in plain sympy symbols, got the "
                             f"{type(symbol).__name__} {symbol}; use sympy.Symbol variables")
     return _key(symbol)
@@ -76,22 +115,25 @@ def variable_key(symbol: Any) -> str:
 
 @functools.lru_cache(maxsize=1 << 16)  # keyed by sympy equality: equal symbols, one key
 def _key(symbol: sympy.Symbol) -> str:
+    import sympy
+
+    integer_facts, tag_facts = _facts()
     name = check_name(symbol.name, "entry", NotExactError)
     facts = symbol.assumptions0
     if facts.get("commutative") is not True:
         raise NotExactError(f"entry: expected commuting variables, got the noncommutative "
                             f"symbol {name}; canonical forms sort the factors of a product, "
                             "which holds only for commuting variables")
-    if not set(facts.items()) <= _INTEGER_FACTS:
+    if not set(facts.items()) <= integer_facts:
         given = getattr(symbol, "_assumptions_orig", None) or facts
         said = ", ".join(f"{k}={v}" for k, v in sorted(given.items())
-                         if (k, v) not in _INTEGER_FACTS)
+                         if (k, v) not in integer_facts)
         raise NotExactError(f"entry: the symbol {name} is assumed {said}, which not every "
                             f"integer satisfies; use sympy.Symbol({name!r}) (or integer=True, "
                             "real=True): identities are decided for variables taking any value")
     tags = [f"dummy {symbol.dummy_index}"] if isinstance(symbol, sympy.Dummy) else []
     if facts != {"commutative": True}:
-        tags.append(next((t for t in _TAGS if _TAG_FACTS[t] == facts), None) or ",".join(
+        tags.append(next((t for t in _TAGS if tag_facts[t] == facts), None) or ",".join(
             f"{k}={v}" for k, v in sorted(facts.items())))
     if not tags:
         return name
@@ -102,6 +144,9 @@ def _key(symbol: sympy.Symbol) -> str:
 
 def sympy_expression(entry: Any) -> sympy.Expr:
     """``entry`` as a commutative sympy expression, or :class:`NotExactError` saying why not."""
+    import sympy
+    from sympy.matrices.expressions import MatrixExpr
+
     try:
         expr = sympy.sympify(entry, strict=True)
     except (sympy.SympifyError, TypeError, ValueError):
@@ -122,7 +167,13 @@ def sympy_expression(entry: Any) -> sympy.Expr:
 def symbol_of(key: str) -> sympy.Symbol:
     """The sympy symbol a key stands for (a plain ``Symbol`` for a plain name).
 
+    >>> import sympy
     >>> symbol_of(variable_key(sympy.Symbol("x", integer=True))).is_integer
     True
     """
-    return _SYMBOLS.get(key) or sympy.Symbol(key)
+    symbol = _SYMBOLS.get(key)
+    if symbol is None:
+        import sympy
+
+        symbol = sympy.Symbol(key)
+    return symbol

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import symconv
-from symconv import theorems
+from symconv import theorem_names
 from symconv.cli import main
 from symconv.cli.records import SCHEMA
 
@@ -78,7 +78,7 @@ def test_prove_json_one_theorem(capsys):
 def test_prove_json_all(capsys):
     code, doc, _ = run_json(capsys, "prove", "--json")
     assert code == 0 and doc["holds"] is True
-    assert doc["count"] == doc["held"] == len(doc["proofs"]) == len(theorems()) * 11
+    assert doc["count"] == doc["held"] == len(doc["proofs"]) == len(theorem_names()) * 11
     assert {p["layer"]["label"] for p in doc["proofs"]} >= {"seed example", "3-D"}
     seed = next(p for p in doc["proofs"] if p["theorem"] == "elementwise-equals-dot"
                 and p["layer"]["label"] == "seed example")
@@ -86,10 +86,8 @@ def test_prove_json_all(capsys):
 
 
 def test_prove_json_disproof_has_the_counterexample(capsys, monkeypatch):
-    import importlib
-
     from symconv import Theorem, correlate
-    module = importlib.import_module("symconv.theorems")
+    from symconv import theorems as module
     wrong = Theorem("no-flip", "convolution is correlation (false)", correlate,
                     lambda x, w, s: correlate(x, w[..., ::-1], s), "correlate", "half-flipped")
     monkeypatch.setitem(module._REGISTRY, "no-flip", wrong)

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from symconv import SpecError, prove, theorems
+from symconv import SpecError, prove, theorem_names
 from symconv.cli import main
 from symconv.cli.options import parse_padding
 
@@ -87,9 +87,9 @@ def test_layer_options_without_a_theorem_prove_every_theorem_there(capsys):
     code, out, err = run_cli(capsys, "prove", "--input", "7x7", "--stride", "2")
     assert code == 0 and err == ""
     rows = [line for line in out.splitlines() if line.endswith("proved")]
-    assert len(rows) == len(theorems())
+    assert len(rows) == len(theorem_names())
     assert all("command line: 7x7 * 3x3, stride 2" in row for row in rows)
-    assert f"{len(theorems())} of {len(theorems())} proofs hold" in out
+    assert f"{len(theorem_names())} of {len(theorem_names())} proofs hold" in out
     assert "on the layer the command line describes" in out
 
 

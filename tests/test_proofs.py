@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from symconv import theorems
+from symconv import theorem_names
 
 PROOFS = Path(__file__).resolve().parents[1] / "proofs"
 
 
 def test_one_script_per_theorem():
     scripts = {p.stem for p in PROOFS.glob("*.py")}
-    assert {n.replace("-", "_") for n in theorems()} <= scripts
+    assert {n.replace("-", "_") for n in theorem_names()} <= scripts
 
 
-@pytest.mark.parametrize("name", theorems())
+@pytest.mark.parametrize("name", theorem_names())
 def test_script_runs_and_proves(name):
     script = PROOFS / f"{name.replace('-', '_')}.py"
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,

@@ -13,7 +13,7 @@ from symconv import (
     correlate,
     get_theorem,
     prove,
-    theorems,
+    theorem_names,
 )
 from tests.strategies import conv_specs, small_specs
 
@@ -22,13 +22,13 @@ REQUIRED = {"elementwise-equals-dot", "dot-equals-im2col", "convolution-is-flipp
 
 
 def test_registry_has_the_required_theorems():
-    assert set(theorems()) >= REQUIRED
-    for name in theorems():
+    assert set(theorem_names()) >= REQUIRED
+    for name in theorem_names():
         thm = get_theorem(name)
         assert thm.name == name and thm.statement and thm.conditions
 
 
-@pytest.mark.parametrize("name", theorems())
+@pytest.mark.parametrize("name", theorem_names())
 @pytest.mark.parametrize(("label", "spec"), DEFAULT_SPECS, ids=[lbl for lbl, _ in DEFAULT_SPECS])
 def test_default_configurations(name, label, spec):
     proof = prove(name, spec)
@@ -40,7 +40,7 @@ def test_default_configurations(name, label, spec):
 @settings(max_examples=80, deadline=None)
 @given(conv_specs())
 def test_every_theorem_on_generated_specs(spec):
-    for name in theorems():
+    for name in theorem_names():
         proof = prove(name, spec)
         assert proof, str(proof)
 

@@ -6,12 +6,14 @@ import argparse
 import enum
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from ..errors import SymconvError
-from ..latex.derivation import Derivation
-from ..latex.names import Names
-from ..latex.recipes import derivations, derive
+from ..theorems import theorem_names
 from .options import add_spec_options, spec_from_options
+
+if TYPE_CHECKING:  # symconv.latex (sympy) loads in run(), so that --help stays light
+    from ..latex.derivation import Derivation
 
 
 class Format(str, enum.Enum):
@@ -30,7 +32,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("derive", help="a proved derivation as LaTeX, Markdown or PNG",
                        description="Write the derivation of a theorem (or the worked example) "
                                    "for notes: every step is proved exactly as it is built.")
-    p.add_argument("name", help="one of: " + ", ".join(derivations()))
+    # = symconv.latex.derivations(), without importing sympy (a test checks they agree)
+    p.add_argument("name", help="one of: " + ", ".join([*theorem_names(), "example"]))
     p.add_argument("--names", default="I,K,S", metavar="IN,KERNEL,OUT",
                    help="printed names of input, kernel and output (default I,K,S; Greek names "
                         "like alpha become letters)")
@@ -93,6 +96,9 @@ def _write_all(files: list[tuple[str, bytes]]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..latex.names import Names
+    from ..latex.recipes import derivations, derive
+
     fmt = _format(args.format)
     args.dpi = _dpi(args.dpi)
     names = Names.parse(args.names)

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import SymconvError
 from ..spec import ConvSpec
-from ..theorems import DEFAULT_SPECS, get_theorem, prove, theorems
+from ..theorems import DEFAULT_SPECS, get_theorem, prove, theorem_names
 from .options import add_output_options, add_spec_options, given_options, spec_from_options
 from .records import document, dumps, general_record, proof_record
 
@@ -24,8 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("prove", help="prove theorems exactly (all, on the default layers)",
                        description="Prove every theorem on a default set of layers, every "
                                    "theorem on the layer the options describe, or one theorem.")
-    name = p.add_argument("name", nargs="?", help="one of: " + ", ".join(theorems()))
-    name.completer = lambda **_: theorems()  # type: ignore[attr-defined]  # argcomplete
+    name = p.add_argument("name", nargs="?", help="one of: " + ", ".join(theorem_names()))
+    name.completer = lambda **_: theorem_names()  # type: ignore[attr-defined]  # argcomplete
     p.add_argument("--backend", choices=["ring", "sympy"], default="ring",
                    help="carrier for the symbolic execution (default ring: exact and fast)")
     p.add_argument("--all-sizes", action="store_true",
@@ -81,7 +81,7 @@ def _all_sizes(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> tuple[list[str], list[tuple[str, ConvSpec]]]:
-    names = theorems() if args.name is None else [get_theorem(args.name).name]
+    names = theorem_names() if args.name is None else [get_theorem(args.name).name]
     if args.name is None and not given_options(args):
         return names, list(DEFAULT_SPECS)
     return names, [("command line", spec_from_options(args))]

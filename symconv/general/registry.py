@@ -1,6 +1,6 @@
 """The general theorems: statements over symbolic sizes, their proof scripts, ``prove_general``.
 
-Names match :func:`symconv.theorems.theorems`.  Each theorem is proved for a rank (1, 2 or 3,
+Names match :func:`symconv.theorems.theorem_names`.  Each theorem is proved for a rank (1, 2 or 3,
 every rank a ConvSpec can have) with every size symbolic.
 
 >>> proof = prove_general("elementwise-equals-dot")

@@ -34,7 +34,7 @@ from ..forms import (
     im2col_matmul,
 )
 from ..spec import ConvSpec
-from ..theorems import get_theorem, prove, theorems, window_counts
+from ..theorems import get_theorem, prove, theorem_names, window_counts
 from .derivation import Derivation, Step, names_used
 from .display import FloorDiv, Times
 from .figures import figures_for
@@ -57,7 +57,7 @@ def _example_intro(names: Names) -> str:
 
 def derivations() -> list[str]:
     """Names :func:`derive` accepts: every registered theorem, then ``'example'``."""
-    return [*theorems(), "example"]
+    return [*theorem_names(), "example"]
 
 
 def _first(layer: Layer) -> str:
@@ -256,7 +256,7 @@ def derive(name: str, spec: ConvSpec | None = None, *, names: Names | str | None
            ) -> Derivation:
     r"""The derivation called ``name`` on ``spec``, every step proved as it is built.
 
-    ``name`` is a theorem of :func:`symconv.theorems` or ``'example'`` (the classic 5x5/3x3
+    ``name`` is a theorem of :func:`symconv.theorem_names` or ``'example'`` (the classic 5x5/3x3
     worked example, whose spec is fixed); ``spec`` defaults to 5x5 * 3x3; ``names`` are the
     printed names of input, kernel and output (a :class:`~symconv.latex.names.Names` or
     ``'I,K,S'``).
