@@ -82,6 +82,14 @@ class Counterexample:
         """Products on both sides with different coefficients."""
         return tuple(d for d in self.differences if d[1] and d[2])
 
+    def _repr_markdown_(self) -> str:
+        from .display import to_markdown
+        return to_markdown(self)
+
+    def _repr_html_(self) -> str:
+        from .display import to_html
+        return to_html(self)
+
     def __str__(self) -> str:
         if self.left_shape != self.right_shape:
             return f"shapes differ: left {self.left_shape}, right {self.right_shape}"
@@ -120,6 +128,14 @@ class Proof:
 
     def __bool__(self) -> bool:
         return self.holds
+
+    def _repr_markdown_(self) -> str:
+        from .display import to_markdown
+        return to_markdown(self)
+
+    def _repr_html_(self) -> str:
+        from .display import to_html
+        return to_html(self)
 
     def __str__(self) -> str:
         verdict = "PROVED" if self.holds else "DISPROVED"

@@ -120,6 +120,14 @@ class GeneralProof:
             return "PROVED"
         return "DISPROVED" if self.counterexample is not None else "NOT PROVED"
 
+    def _repr_markdown_(self) -> str:
+        from ..display import to_markdown
+        return to_markdown(self)
+
+    def _repr_html_(self) -> str:
+        from ..display import to_html
+        return to_html(self)
+
     def __str__(self) -> str:
         scope = "for every size" + (f" (rank {self.rank})" if self.rank else "")
         lines = [f"{self.verdict} {scope}: {self.name}", f"  statement: {self.statement}",

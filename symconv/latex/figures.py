@@ -19,6 +19,7 @@ Cell texts are LaTeX math produced by the printer from display names (never user
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -73,6 +74,24 @@ class Figure:
     def width(self) -> float:
         """Natural width in cm (before any scaling)."""
         return sum(_panel_width(p, self.cell) for p in self.panels)
+
+    def _repr_png_(self) -> bytes | None:
+        """The figure as PNG for Jupyter (None without matplotlib: the text form shows)."""
+        return _image(self, "png")
+
+    def _repr_svg_(self) -> str | None:
+        """The figure as SVG for Jupyter (None without matplotlib)."""
+        data = _image(self, "svg")
+        return None if data is None else data.decode()
+
+
+def _image(figure: Figure, fmt: str) -> bytes | None:
+    """:func:`~symconv.latex.plots.figure_image` at screen resolution, or None when
+    matplotlib is not installed."""
+    if importlib.util.find_spec("matplotlib") is None:
+        return None
+    from .plots import figure_image
+    return figure_image(figure, fmt, dpi=100)
 
 
 def _texts(printer: ConvLatexPrinter, array: np.ndarray) -> tuple[tuple[str, ...], ...]:

@@ -17,10 +17,10 @@ The package is called ``verification`` so that ``symconv.verify`` can be the fun
 from __future__ import annotations
 
 from .core import DEFAULT_MAX_SYMBOLIC_PRODUCTS, Method, verify
-from .figure import draw_verdict
+from .figure import VerdictPicture, draw_verdict, verdict_picture
 from .probe import DEFAULT_MAX_PROBE_CALLS, DEFAULT_MAX_PROBE_SECONDS
 from .verdict import ConcreteExample, Kind, Mistake, MistakeKind, Status, Verdict
 
 __all__ = ["verify", "Verdict", "Status", "Kind", "Method", "Mistake", "MistakeKind",
            "ConcreteExample", "DEFAULT_MAX_SYMBOLIC_PRODUCTS", "DEFAULT_MAX_PROBE_CALLS",
-           "DEFAULT_MAX_PROBE_SECONDS", "draw_verdict"]
+           "DEFAULT_MAX_PROBE_SECONDS", "draw_verdict", "verdict_picture", "VerdictPicture"]

@@ -26,6 +26,7 @@ the spec's window over zero padding, whose products are zero and so absent from 
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import itertools
 import os
@@ -83,6 +84,22 @@ class VerdictPicture:
     changed_taps: frozenset[Cell]  #: kernel cells the code pairs with other cells than the spec
     window: tuple[tuple[int, int], tuple[int, int]]  #: rows and columns shown, [start, stop)
     caption: tuple[str, ...]
+
+    def image(self, fmt: str = "png", dpi: int = 150) -> bytes:
+        """The picture as PNG or SVG bytes (needs matplotlib); Jupyter shows it by itself
+        (``_repr_png_``, ``_repr_svg_``: None without matplotlib, so the text form shows)."""
+        if fmt not in _FORMATS.values():
+            raise SymconvError(f"fmt: expected 'png' or 'svg', got {fmt!r}")
+        from ..latex.plots import _pyplot
+        plt = _pyplot()
+        with plt.rc_context({"mathtext.fontset": "cm"}):
+            return _draw(plt, self, fmt, dpi)
+
+    def _repr_png_(self) -> bytes | None:
+        return self.image("png", dpi=100) if importlib.util.find_spec("matplotlib") else None
+
+    def _repr_svg_(self) -> str | None:
+        return self.image("svg").decode() if importlib.util.find_spec("matplotlib") else None
 
 
 def _refuse(verdict: Any) -> None:
@@ -402,11 +419,7 @@ def draw_verdict(verdict: Verdict, path: str | Path, *, dpi: int = 150) -> Path:
     missing.
     """
     path = figure_path(path)
-    picture = verdict_picture(verdict)
-    from ..latex.plots import _pyplot
-    plt = _pyplot()
-    with plt.rc_context({"mathtext.fontset": "cm"}):
-        data = _draw(plt, picture, _FORMATS[path.suffix.lower()], dpi)
+    data = verdict_picture(verdict).image(_FORMATS[path.suffix.lower()], dpi)
     try:
         path.write_bytes(data)
     except OSError as err:

@@ -148,6 +148,14 @@ class Verdict:
         """The kinds of the named mistakes (empty when none matched exactly)."""
         return tuple(m.kind for m in self.mistakes)
 
+    def _repr_markdown_(self) -> str:
+        from ..display import to_markdown
+        return to_markdown(self)
+
+    def _repr_html_(self) -> str:
+        from ..display import to_html
+        return to_html(self)
+
     def __str__(self) -> str:
         head = self.status.value.upper()
         lines = [f"{head}: {self.summary}",
