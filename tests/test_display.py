@@ -182,6 +182,24 @@ def test_disproved_general_proof_shows_the_layer_and_the_products():
     assert '<strong style="color:#cf222e">DISPROVED</strong>' in to_html(wrong)
 
 
+def test_output_size_disproof_and_not_proved():
+    from symconv.general.output_size import prove_output_size
+    wrong = prove_output_size(lambda i, k, s, pl, pr, d: (i + pl + pr - k) // s + 1)  # no d
+    md = to_markdown(wrong)
+    assert md.startswith("**DISPROVED**: for every size")
+    assert md.endswith("**counterexample**\n\n```\nat i=3, k=2, s=1, pl=0, pr=0, d=2: the "
+                       "formula gives 2, but 1 window fits\n```\n")
+
+    def integers_only(i, k, s, pl, pr, d):
+        return int(i + pl + pr - d * (k - 1) - 1) // int(s) + 1  # TypeError on symbols
+
+    unproved = prove_output_size(integers_only)
+    assert to_markdown(unproved).startswith("**NOT PROVED**: for every size")
+    page = to_html(unproved)
+    assert '<strong style="color:#9a6700">NOT PROVED</strong>' in page
+    assert "none among the small layers searched" in page
+
+
 def test_verdicts_right_and_wrong():
     right = verify(correlate2d, ConvSpec((4, 4), (2, 2)))
     assert to_markdown(right).startswith("**CORRECT**: proved equal to the spec at all 9 output")

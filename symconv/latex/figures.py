@@ -86,12 +86,12 @@ class Figure:
 
 
 def _image(figure: Figure, fmt: str) -> bytes | None:
-    """:func:`~symconv.latex.plots.figure_image` at screen resolution, or None when
+    """:func:`~symconv.latex.plots.figure_image` (150 dpi), or None when
     matplotlib is not installed."""
     if importlib.util.find_spec("matplotlib") is None:
         return None
     from .plots import figure_image
-    return figure_image(figure, fmt, dpi=100)
+    return figure_image(figure, fmt, dpi=150)
 
 
 def _texts(printer: ConvLatexPrinter, array: np.ndarray) -> tuple[tuple[str, ...], ...]:
