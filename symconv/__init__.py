@@ -40,7 +40,7 @@ from .ring import Polynomial
 from .spec import ConvSpec, PaddingMode, output_length
 from .tensors import Backend, substitute, symbolic_input, symbolic_weight
 from .theorems import DEFAULT_SPECS, Theorem, get_theorem, prove, theorem_names
-from .torch_layers import specs_from_module
+from .torch_layers import module_function, specs_from_module
 from .verification import (
     Mistake,
     MistakeKind,
@@ -67,7 +67,7 @@ _LAZY = {
 __all__ = [
     # layer description and errors
     "ConvSpec", "PaddingMode", "output_length", "SymconvError", "SpecError", "NotExactError",
-    "specs_from_module",
+    "specs_from_module", "module_function",
     # symbolic tensors and the exact carrier
     "Backend", "Polynomial", "symbolic_input", "symbolic_weight", "substitute",
     # formulations

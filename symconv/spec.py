@@ -116,7 +116,8 @@ class ConvSpec:
     Sizes are tuples whose length is the rank (1, 2 or 3); an int kernel, stride, padding or
     dilation applies to every axis.  ``padding`` is an int, one int per axis, a ``(left, right)``
     pair per axis, ``'valid'`` (no padding) or ``'same'`` (stride 1 only; total ``d*(k-1)`` with
-    the extra element on the right, as PyTorch does).
+    the extra element on the right, as PyTorch does).  ``bias=True``: the layer adds ``b[f]``
+    (``b`` of shape ``(out_channels,)``) to every output of filter ``f``, as ``nn.ConvNd`` does.
 
     >>> spec = ConvSpec((32, 32), 3, in_channels=3, out_channels=8, stride=2, padding=1)
     >>> spec.input_shape, spec.weight_shape, spec.output_shape
@@ -137,6 +138,8 @@ class ConvSpec:
     dilation: tuple[int, ...] | int = 1
     groups: int = 1
     padding_mode: PaddingMode | str = PaddingMode.ZEROS
+    #: the layer adds a bias ``b[f]`` (shape ``(out_channels,)``) to every output of filter ``f``
+    bias: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__.__get__(self)
@@ -164,6 +167,9 @@ class ConvSpec:
         except ValueError:
             raise _fail("padding_mode", "one of " + ", ".join(m.value for m in PaddingMode),
                         self.padding_mode, "use padding_mode='zeros'") from None
+        if not isinstance(self.bias, bool):
+            raise _fail("bias", "True or False", self.bias,
+                        "use bias=True for a layer that adds b[f] to filter f's outputs")
         self._check_consistency()
 
     def _check_consistency(self) -> None:
@@ -196,16 +202,20 @@ class ConvSpec:
         ``input_size`` is the spatial size, or the whole input shape ``(N, C, *spatial)`` (then
         ``N`` is the batch and ``C`` must be the layer's input channels).  The layer is read by
         its attributes (``kernel_size``, ``stride``, ``padding``, ``dilation``, ``groups``,
-        ``padding_mode``), so torch is not imported here.  A transposed layer gives the
+        ``padding_mode``, and ``bias``: ``bias=True`` when ``layer.bias is not None``), so torch
+        is not imported here.  A transposed layer gives the
         *forward* layer it transposes: channels swapped, and the input size of the forward layer
         is the transposed layer's output size, so that ``output_size`` is ``input_size`` again.
 
         >>> class Conv2d:  # what torch.nn.Conv2d(3, 8, 3, stride=2, padding=1) carries
         ...     in_channels, out_channels, kernel_size, stride = 3, 8, (3, 3), (2, 2)
         ...     padding, dilation, groups, transposed = (1, 1), (1, 1), 1, False
-        ...     padding_mode = "zeros"
+        ...     padding_mode, bias = "zeros", None
         >>> ConvSpec.from_torch(Conv2d(), (2, 3, 32, 32)).describe()
         '32x32 * 3x3, N=2, C=3, F=8, stride 2, pad 1'
+
+        A transposed layer's bias is added to the transposed output, not to the forward layer's,
+        so the forward spec it gives has ``bias=False``.
         """
         try:
             kernel = tuple(layer.kernel_size)
@@ -230,7 +240,8 @@ class ConvSpec:
                    out_channels=attrs["out_channels"], batch=batch or 1, stride=attrs["stride"],
                    padding=padding if isinstance(padding, str) else tuple(padding),
                    dilation=attrs["dilation"], groups=attrs["groups"],
-                   padding_mode=attrs["padding_mode"])
+                   padding_mode=attrs["padding_mode"],
+                   bias=getattr(layer, "bias", None) is not None)
 
     @classmethod
     def _from_transposed(cls, layer: Any, kernel: tuple[int, ...], attrs: dict[str, Any],
@@ -368,6 +379,8 @@ class ConvSpec:
 
         >>> ConvSpec((8, 8), (3, 2), in_channels=2, stride=2, padding=1).describe()
         '8x8 * 3x2, C=2, stride 2, pad 1'
+        >>> ConvSpec((5, 5), 3, out_channels=2, bias=True).describe()
+        '5x5 * 3x3, F=2, bias'
         """
         parts = ["x".join(map(str, self.input_size)) + " * " + "x".join(map(str, self.kernel_size))]
         for field, label in (("batch", "N"), ("in_channels", "C"), ("out_channels", "F"),
@@ -387,6 +400,8 @@ class ConvSpec:
                                    else str(self.pads)))
         if self.padding_mode is not PaddingMode.ZEROS:
             parts.append(self.padding_mode.value)
+        if self.bias:
+            parts.append("bias")
         return ", ".join(parts)
 
 

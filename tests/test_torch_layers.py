@@ -91,7 +91,7 @@ def test_specs_from_module_lists_every_conv_in_call_order() -> None:
     assert [name for name, _ in specs] == ["stem", "body.0", "body.2", "up"]
     stem, depthwise, pointwise, up = (s for _, s in specs)
     assert stem == ConvSpec((32, 32), 7, in_channels=3, out_channels=8, batch=2, stride=2,
-                            padding=3)
+                            padding=3, bias=True)  # nn.Conv2d has a bias by default
     assert depthwise.groups == 8 and depthwise.output_size == (16, 16)
     assert pointwise.kernel_size == (1, 1) and pointwise.out_channels == 16
     assert up == ConvSpec((32, 32), 2, in_channels=4, out_channels=16, batch=2, stride=2)

@@ -1,7 +1,11 @@
 """``symconv verify MODULE:FUNCTION --input NxCxHxW --kernel FxCgxKHxKW``: check a convolution.
 
 The layer can also be given as ``prove`` takes it: ``--input HxW --kernel KHxKW --in-channels C
---out-channels F --batch N``.
+--out-channels F --batch N``.  ``--bias``: the layer adds a bias, and FUNCTION is called as
+``FUNCTION(x, w, b)``.  The target may be a torch conv module (``mymod:layer`` or
+``mymod:model.conv1``): its forward runs with its weight and bias replaced by verify's inputs;
+for an ``nn.ConvNd`` ``--input NxCxHxW`` alone is enough (the layer is read with
+``ConvSpec.from_torch``, its bias decides ``--bias``).
 
 The module is imported from the current directory.  Exit 0 correct, 1 wrong (the diagnosis is
 printed), 2 bad input (unknown module or function, bad shape): one line, no traceback.
@@ -25,9 +29,11 @@ from .options import (
     add_layer_options,
     add_output_options,
     check_number,
+    given_options,
     parse_count,
     parse_ints,
     parse_padding,
+    parse_sizes,
     verify_spec_from_options,
 )
 from .records import document, dumps, verdict_record
@@ -43,8 +49,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--input", required=True, metavar="NxCxHxW",
                    help="input shape: batch, channels, 1 to 3 spatial sizes; or the spatial "
                         "size HxW with --in-channels/--out-channels/--batch, as prove takes it")
-    p.add_argument("--kernel", required=True, metavar="FxCgxKHxKW",
-                   help="weight shape: filters, channels per group, kernel sizes; or KHxKW")
+    p.add_argument("--kernel", default=None, metavar="FxCgxKHxKW",
+                   help="weight shape: filters, channels per group, kernel sizes; or KHxKW "
+                        "(may be omitted for a torch nn.ConvNd, read from the layer)")
+    p.add_argument("--bias", action="store_true",
+                   help="the layer adds a bias b (shape (F,)): call FUNCTION(x, w, b) and "
+                        "compare with the convolution + b[f] (a torch module's own bias turns "
+                        "it on)")
     add_channel_options(p, default=None)
     add_layer_options(p)
     p.add_argument("--kind", choices=[k.value for k in Kind], default=Kind.CORRELATION.value,
@@ -80,7 +91,8 @@ def spec_from_shapes(args: argparse.Namespace) -> ConvSpec:
 
 
 def load_function(target: str) -> Callable[..., Any]:
-    """Import ``MODULE:FUNCTION`` with the current directory first on ``sys.path``."""
+    """Import ``MODULE:FUNCTION`` with the current directory first on ``sys.path``
+    (``FUNCTION`` may be a dotted path to an attribute, e.g. ``model.conv1``)."""
     module_name, sep, name = target.partition(":")
     if not sep or not module_name or not name:
         raise SymconvError(f"MODULE:FUNCTION: expected e.g. myconv:conv2d, got {target!r}")
@@ -94,7 +106,9 @@ def load_function(target: str) -> Callable[..., Any]:
     except Exception as err:  # noqa: BLE001 - the user's module failed while importing
         raise SymconvError(f"MODULE:FUNCTION: importing {module_name!r} raised "
                            f"{type(err).__name__}: {err}") from None
-    fn = getattr(module, name, None)
+    fn: Any = module
+    for part in name.split("."):
+        fn = getattr(fn, part, None)
     if not callable(fn):
         raise SymconvError(f"MODULE:FUNCTION: {module_name!r} has no function {name!r}; "
                            f"define {name}(x, w) or give another name")
@@ -129,14 +143,46 @@ def _check_budgets(args: argparse.Namespace) -> None:
                  what="an integer")
 
 
+def _spec(args: argparse.Namespace, fn: Any) -> ConvSpec:
+    """The layer: from the options, or from a torch nn.ConvNd when ``--kernel`` is omitted;
+    ``bias`` from ``--bias`` or a torch module's own bias parameter."""
+    from ..torch_layers import is_torch_module
+
+    module = is_torch_module(fn)
+    if module and args.pass_options:
+        raise SymconvError("--pass-options: a torch module takes its options from its own "
+                           "attributes; drop --pass-options")
+    if args.kernel is None:
+        if not module:
+            raise SymconvError(f"--kernel: expected FxCgxKHxKW (or KHxKW) for the function "
+                               f"{args.target}, got none; only a torch nn.ConvNd may omit it")
+        extra = [o for o in given_options(args) if o != "--input"]
+        if extra:
+            raise SymconvError(f"{extra[0]}: the layer is read from the torch module when "
+                               "--kernel is omitted; give --kernel too, or drop "
+                               f"{', '.join(extra)}")
+        if not hasattr(fn, "kernel_size"):
+            raise SymconvError(f"--kernel: expected FxCgxKHxKW for {args.target}, a "
+                               f"{type(fn).__name__} that is not an nn.ConvNd (no layer "
+                               "attributes to read); give --kernel")
+        spec = ConvSpec.from_torch(fn, parse_sizes("--input", args.input))
+        if args.bias:
+            spec = spec.replace(bias=True)
+        return spec
+    spec = spec_from_shapes(args)
+    if args.bias or module and dict(fn.named_parameters()).get("bias") is not None:
+        spec = spec.replace(bias=True)
+    return spec
+
+
 def run(args: argparse.Namespace) -> int:
     _check_budgets(args)
-    spec = spec_from_shapes(args)
     figure = getattr(args, "figure", None)
     if figure is not None:  # check the file name before the (possibly long) verification
         from ..verification.figure import figure_path
         figure = figure_path(figure, "--figure")
     fn = load_function(args.target)
+    spec = _spec(args, fn)
     verdict = verify(fn, spec, kind=args.kind, method=args.method, timeout=args.timeout,
                      trials=args.trials, max_symbolic_products=args.max_symbolic_products,
                      numeric_dtype=args.numeric_dtype, seed=args.seed,

@@ -26,6 +26,8 @@ from ..forms import convolve, correlate
 from ..ring import Polynomial
 from ..spec import ConvSpec
 from ..tensors import Backend, parse_name, symbolic_input, symbolic_weight
+from ..torch_layers import is_torch_module, module_function, module_spec
+from .bias import add_bias, arguments, bias_shape, check_arity, symbolic_bias
 from .crosscheck import CompiledForms, cross_check, mismatch, refute
 from .diagnose import Forms, describe_products, name_mistakes, shape_mistakes, value_at
 from .probe import DEFAULT_MAX_PROBE_CALLS, DEFAULT_MAX_PROBE_SECONDS, diagnose_by_probing
@@ -61,6 +63,7 @@ def _check_args(fn: Any, spec: Any, kind: Any, method: Any) -> tuple[Kind, Metho
     if not isinstance(spec, ConvSpec):
         raise SymconvError(f"spec: expected a ConvSpec, got {type(spec).__name__}; build one "
                            "with ConvSpec(input_size, kernel_size, ...)")
+    check_arity(fn, spec)
     try:
         return Kind(kind), Method(method)
     except ValueError:
@@ -69,13 +72,21 @@ def _check_args(fn: Any, spec: Any, kind: Any, method: Any) -> tuple[Kind, Metho
                            ) from None
 
 
-def verify(fn: Callable[..., Any], spec: ConvSpec, *, kind: Kind | str = Kind.CORRELATION,
-           method: Method | str = Method.AUTO, timeout: float | None = 60.0, trials: int = 8,
+def verify(fn: Callable[..., Any], spec: ConvSpec | None = None, *,
+           kind: Kind | str = Kind.CORRELATION, method: Method | str = Method.AUTO,
+           timeout: float | None = 60.0, trials: int = 8,
            max_symbolic_products: int = DEFAULT_MAX_SYMBOLIC_PRODUCTS, seed: int = 0,
            numeric_dtype: Any = np.int64, kwargs: dict[str, Any] | None = None,
            max_probe_calls: int = DEFAULT_MAX_PROBE_CALLS,
-           max_probe_seconds: float = DEFAULT_MAX_PROBE_SECONDS) -> Verdict:
+           max_probe_seconds: float = DEFAULT_MAX_PROBE_SECONDS,
+           input_size: Any = None) -> Verdict:
     """Check ``fn(x, w)`` (PyTorch layouts) against the spec's correlation or convolution.
+
+    With ``spec.bias`` it checks ``fn(x, w, b)`` against the same plus ``b[f]`` on filter
+    ``f``'s outputs.  ``fn`` may be a ``torch.nn.Module`` conv layer (any module whose
+    parameters are ``weight`` and an optional ``bias``): its own forward runs with them replaced
+    by verify's inputs (:func:`symconv.torch_layers.module_function`); for an ``nn.ConvNd`` the
+    spec may be omitted when ``input_size`` (``(N, C, *spatial)``) is given.
 
     Returns a :class:`Verdict`, truthy when correct; it never raises what ``fn`` raises.
 
@@ -104,13 +115,23 @@ def verify(fn: Callable[..., Any], spec: ConvSpec, *, kind: Kind | str = Kind.CO
 
     Parameters: ``kind`` 'correlation' (PyTorch's conv) or 'convolution' (flipped kernel);
     ``method`` 'auto', 'exact' or 'randomized'; ``timeout`` seconds per call of ``fn`` (``None``:
-    wait forever); ``trials`` of the randomized check; ``max_symbolic_products`` the size above
+    wait forever); ``input_size`` of a torch ``nn.ConvNd`` given without a spec; ``trials`` of
+    the randomized check; ``max_symbolic_products`` the size above
     which ``auto`` samples; ``numeric_dtype`` of the random integer inputs (e.g. 'float32' for
     float-only code); ``kwargs`` passed to ``fn`` on every call; ``max_probe_calls`` and
     ``max_probe_seconds`` bound the one-hot probing that names the mistake of a function found
     wrong by the randomized check (``max_probe_calls=0``: no probing).
     """
+    notes: tuple[str, ...] = ()
+    if is_torch_module(fn):  # its own forward, on numbers
+        spec = module_spec(fn, spec, input_size)
+        fn = module_function(fn, spec)
+        if method == Method.AUTO:
+            method = Method.RANDOMIZED
+            notes = ("a torch module computes on float64 tensors, not on symbols: checked by "
+                     "the randomized exact check",)
     kind, method = _check_args(fn, spec, kind, method)
+    assert spec is not None
     if isinstance(max_probe_calls, bool) or not isinstance(max_probe_calls, int) or \
             max_probe_calls < 0 or not max_probe_seconds > 0:
         raise SymconvError(f"max_probe_calls/max_probe_seconds: expected an int >= 0 and a "
@@ -120,7 +141,6 @@ def verify(fn: Callable[..., Any], spec: ConvSpec, *, kind: Kind | str = Kind.CO
     check_options(spec, trials=trials, seed=seed, numeric_dtype=numeric_dtype, timeout=timeout)
     start = time.perf_counter()
     size = int(np.prod(spec.output_shape)) * spec.products_per_output
-    notes: tuple[str, ...] = ()
 
     def on_numbers(why: tuple[str, ...]) -> Verdict:
         """The randomized check decides, and the cross-check's inputs can still refute."""
@@ -131,6 +151,7 @@ def verify(fn: Callable[..., Any], spec: ConvSpec, *, kind: Kind | str = Kind.CO
         if method is Method.AUTO:
             notes = (f"{size} products exceed max_symbolic_products={max_symbolic_products}: "
                      "randomized check",)
+
         return _randomized(fn, spec, kind, timeout, trials, seed, numeric_dtype, kwargs, start,
                            notes, budget)
     log = BranchLog()
@@ -154,7 +175,7 @@ def verify(fn: Callable[..., Any], spec: ConvSpec, *, kind: Kind | str = Kind.CO
             again = sampled.summary.removeprefix("the function raised ").removesuffix(
                 " on integer inputs")
             return dataclasses.replace(verdict, notes=(f"it raises on integer inputs too: "
-                                                       f"{again}",),
+                                                       f"{again}",) + verdict.notes,
                                        elapsed=time.perf_counter() - start)
         return sampled
     if verdict.status is Status.MUTATED_INPUT:  # true of the symbolic call; never a pass
@@ -236,6 +257,10 @@ def _short(summary: str, limit: int = 100) -> str:
 
 def _verdict(status: Status, spec: ConvSpec, kind: Kind, method: str, summary: str,
              start: float, **fields: Any) -> Verdict:
+    if spec.bias and status is Status.RAISED:  # say how b was passed: its shape is a usual slip
+        fields["notes"] = tuple(fields.get("notes", ())) + (
+            f"called as fn(x, w, b) with x of shape {spec.input_shape}, w of shape "
+            f"{spec.weight_shape} and b of shape {bias_shape(spec)} (one bias per filter)",)
     return Verdict(status, spec, kind, method, summary, time.perf_counter() - start, **fields)
 
 
@@ -277,8 +302,9 @@ def _exact(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: float | 
            kwargs: dict[str, Any] | None, start: float, log: BranchLog) -> _Symbolic:
     x = symbolic_input(spec, backend=Backend.RING)
     w = symbolic_weight(spec, backend=Backend.RING)
-    before = (snapshot(x), snapshot(w))
-    outcome = call(fn, (x, w), kwargs, timeout=timeout, watch=log)
+    b = symbolic_bias(spec) if spec.bias else None
+    before = tuple(snapshot(a) for a in arguments(x, w, b))
+    outcome = call(fn, arguments(x, w, b), kwargs, timeout=timeout, watch=log)
 
     def failed(status: Status, what: str, summary: str, **fields: Any) -> _Symbolic:
         return _Symbolic(_verdict(status, spec, kind, f"{ATTEMPTED}; {what}, so nothing was "
@@ -312,19 +338,24 @@ def _exact(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: float | 
                       f"be read as an array of numbers ({type(err).__name__}: {err})")
     reference = convolve if kind is Kind.CONVOLUTION else correlate
     want = reference(before[0], before[1], spec)  # the inputs as given, not as left
-    changed = [f"{name} ({changed_entries(b, a)} entries)"
-               for name, b, a in (("x", before[0], x), ("w", before[1], w))
-               if changed_entries(b, a)]
-    proof = prove_equal(got, want, f"fn(x, w) = {kind.value}(x, w)")
+    want = add_bias(want, before[2] if b is not None else None, spec)
+    changed = [f"{name} ({changed_entries(old, new)} entries)"
+               for name, old, new in zip("xwb", before, arguments(x, w, b))
+               if changed_entries(old, new)]
+    proof = prove_equal(got, want, f"fn(x, w) = {kind.value}(x, w)" if b is None else
+                        f"fn(x, w, b) = {kind.value}(x, w) + b")
     if changed:
         return _Symbolic(_verdict(Status.MUTATED_INPUT, spec, kind, EXACT, "the function "
                                   "changed its input in place: " + ", ".join(changed), start,
                                   notes=("the output itself is " + ("right" if proof else
                                                                     "wrong too"),)), got_forms)
     if proof:
+        terms = spec.bias * int(np.prod(spec.output_shape))  # one b_f per output entry
+        counted = f"{proof.products - terms} products" + (
+            f" and {terms} bias terms" if terms else "")
         return _Symbolic(_verdict(Status.CORRECT, spec, kind, EXACT, f"proved equal to the spec "
-                                  f"at all {proof.positions} output positions ({proof.products}"
-                                  " products)", start), got_forms)
+                                  f"at all {proof.positions} output positions ({counted})",
+                                  start), got_forms)
     want_forms = Forms(want, spec)
     if got.shape != want.shape:
         mistakes, details = shape_mistakes(got, got_forms, want_forms, spec, kind)
@@ -369,14 +400,17 @@ def _example(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, position: tuple
     """Integer tensors from ``values``, with what ``fn`` returns on them at ``position``
     (``None`` when that call fails or returns no array of the spec's shape: never the
     symbolic value in place of the number)."""
-    x = np.zeros(spec.input_shape, dtype=np.int64)
-    w = np.zeros(spec.weight_shape, dtype=np.int64)
+    arrays = {"x": np.zeros(spec.input_shape, dtype=np.int64),
+              "w": np.zeros(spec.weight_shape, dtype=np.int64)}
+    if spec.bias:
+        arrays["b"] = np.zeros(bias_shape(spec), dtype=np.int64)
     for name, value in values.items():
         base, index = parse_name(name)
-        if base in ("x", "w"):
-            (x if base == "x" else w)[index] = value
-    want = value_at(expected_output(x, w, spec, kind), position)
-    outcome = call(fn, (x.copy(), w.copy()), kwargs, timeout=timeout)
+        if base in arrays:
+            arrays[base][index] = value
+    x, w, b = arrays["x"], arrays["w"], arrays.get("b")
+    want = value_at(expected_output(x, w, spec, kind, b), position)
+    outcome = call(fn, tuple(a.copy() for a in arrays.values()), kwargs, timeout=timeout)
     if not outcome.ok:
         return None
     try:
@@ -385,4 +419,4 @@ def _example(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, position: tuple
         return None
     if out.shape != spec.output_shape:
         return None
-    return ConcreteExample(x, w, position, want, value_at(out, position))
+    return ConcreteExample(x, w, position, want, value_at(out, position), b)

@@ -38,6 +38,7 @@ import numpy as np
 from ..ring import Coefficient, Monomial
 from ..spec import ConvSpec
 from ..tensors import variable_name
+from .bias import arguments, bias_shape
 from .diagnose import Forms
 from .randomized import EXACT_BITS, expected_output
 from .run import Outcome, call, changed_entries, to_numpy
@@ -59,6 +60,12 @@ class Case:
     label: str
     x: np.ndarray
     w: np.ndarray
+    b: np.ndarray | None = None  #: the bias, for a layer with ``spec.bias``
+
+    @property
+    def args(self) -> tuple[np.ndarray, ...]:
+        """Fresh copies of the call's arguments: ``(x, w)`` or ``(x, w, b)``."""
+        return arguments(self.x.copy(), self.w.copy(), None if self.b is None else self.b.copy())
 
 
 def _sparse(rng: np.random.Generator, shape: tuple[int, ...], bound: int) -> np.ndarray:
@@ -81,7 +88,7 @@ def draw_bound(spec: ConvSpec) -> tuple[int, bool]:
     >>> draw_bound(ConvSpec((5, 5), (3, 3))), draw_bound(ConvSpec((3, 3), 3, in_channels=2**21))
     ((1365, True), (1, False))
     """
-    products = spec.products_per_output
+    products = spec.products_per_output + spec.bias  # a bias is one more term, |b| <= B**2
     b = max(1, min(2 ** 11, math.isqrt((2 ** EXACT_BITS - 1) // products)))
     return b, products * b * b < 2 ** EXACT_BITS
 
@@ -104,8 +111,22 @@ def cases(spec: ConvSpec, seed: int = 0) -> list[Case]:
              ("one-hot x", np.float64, _one_hot(rng, xs), uniform(ws))]
     if float32:
         drawn.append(("random integers", np.float32, uniform(xs), uniform(ws)))
-    return [Case(f"{label}, {np.dtype(dtype).name}", x.astype(dtype), w.astype(dtype))
-            for label, dtype, x, w in drawn]
+    biases: list[np.ndarray | None] = [None] * len(drawn)
+    if spec.bias:  # drawn apart, so that x and w are those of a layer without bias
+        more = np.random.default_rng([seed, 2])
+        bs = bias_shape(spec)
+
+        def bias_for(label: str) -> np.ndarray:
+            if label.startswith("one-hot x and"):
+                return _one_hot(more, bs)
+            if label.startswith("sparse x and"):
+                return _sparse(more, bs, b)
+            return more.integers(-b, b + 1, bs).astype(np.int64)
+        biases = [bias_for(label) for label, *_ in drawn]
+        biases[0] = np.zeros(bs, dtype=np.int64)  # one call sees the convolution alone
+    return [Case(f"{label}, {np.dtype(dtype).name}", x.astype(dtype), w.astype(dtype),
+                 None if bias is None else np.asarray(bias).astype(dtype))
+            for (label, dtype, x, w), bias in zip(drawn, biases)]
 
 
 class CompiledForms:
@@ -129,6 +150,10 @@ class CompiledForms:
             index = {variable_name("x", i): k for k, i in enumerate(np.ndindex(*spec.input_shape))}
             index.update({variable_name("w", i): size + k
                           for k, i in enumerate(np.ndindex(*spec.weight_shape))})
+            if spec.bias:  # b's entries follow w's in the values
+                top = size + int(np.prod(spec.weight_shape))
+                index.update({variable_name("b", (f,)): top + f
+                              for f in range(spec.out_channels)})
             lists: dict[int, tuple[list[int], list[list[int]], list[Coefficient]]] = {}
             for p, entry in enumerate(terms):
                 for m, c in entry.items():
@@ -155,13 +180,17 @@ class CompiledForms:
 
     @classmethod
     def of(cls, forms: Forms, spec: ConvSpec) -> CompiledForms:
-        """From a :class:`~symconv.verification.diagnose.Forms` (its pairs when bilinear)."""
-        return cls(forms.terms, forms.shape, spec, forms.pairs)
+        """From a :class:`~symconv.verification.diagnose.Forms` (its pairs when bilinear and
+        the layer has no bias; with a bias the pairs hold only the products)."""
+        return cls(forms.terms, forms.shape, spec, None if spec.bias else forms.pairs)
 
-    def __call__(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
-        """The forms' exact values at integer-valued ``x, w``: int64, or object when large."""
+    def __call__(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None
+                 ) -> np.ndarray:
+        """The forms' exact values at integer-valued ``x, w`` (and ``b``): int64, or object
+        when large."""
+        bias = [] if b is None else [np.asarray(b).reshape(-1).astype(np.int64)]
         values = np.concatenate([np.asarray(x).reshape(-1).astype(np.int64),
-                                 np.asarray(w).reshape(-1).astype(np.int64), [0]])
+                                 np.asarray(w).reshape(-1).astype(np.int64), *bias, [0]])
         top = int(np.abs(values).max())
         small = self.integral and sum(total * top ** d for d, *_, total in self.groups) \
             < _INT64_SAFE
@@ -248,8 +277,8 @@ def cross_check(fn: Callable[..., Any], spec: ConvSpec, forms: CompiledForms, *,
     records: list[tuple[Case, np.ndarray | None]] = []
     for k, case in enumerate(todo, start=1):
         name = f"numeric call {k} of {len(todo)} after the symbolic one ({case.label})"
-        x, w = case.x.copy(), case.w.copy()
-        outcome = call(fn, (x, w), kwargs, timeout=timeout)
+        args = case.args
+        outcome = call(fn, args, kwargs, timeout=timeout)
         if not outcome.ok:
             return CrossCheck(k, dtypes, outcome, name, records=tuple(records))
         try:
@@ -259,13 +288,14 @@ def cross_check(fn: Callable[..., Any], spec: ConvSpec, forms: CompiledForms, *,
         else:
             why = ""
         records.append((case, out))
-        changed = [n for n, b, a in (("x", case.x, x), ("w", case.w, w)) if changed_entries(b, a)]
+        changed = [n for n, old, new in zip("xwb", (case.x, case.w, case.b), args)
+                   if changed_entries(old, new)]
         if changed:
             why = f"changed its input {' and '.join(changed)} in place"
         elif out is not None and out.shape != forms.shape:
             why = f"returned shape {out.shape} where the symbolic run returned {forms.shape}"
         elif out is not None:
-            want = forms(case.x, case.w)
+            want = forms(case.x, case.w, case.b)
             bad = mismatch(out, want)
             if bad.any():
                 p = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -298,7 +328,7 @@ def refute(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, *,
     no array are skipped: the randomized check reports those."""
     todo = cases(spec, seed)
     for k, case in enumerate(todo, start=1):
-        outcome = call(fn, (case.x.copy(), case.w.copy()), kwargs, timeout=timeout)
+        outcome = call(fn, case.args, kwargs, timeout=timeout)
         try:
             out = to_numpy(outcome.value) if outcome.ok else None
         except Exception:  # noqa: BLE001 - not an array
@@ -307,36 +337,37 @@ def refute(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, *,
                 not all(isinstance(v, numbers.Number) for v in out.flat):
             continue
         name = f"numeric call {k} of {len(todo)} ({case.label})"
-        x, w = case.x.astype(np.int64), case.w.astype(np.int64)
+        arrays = [a.astype(np.int64) for a in arguments(case.x, case.w, case.b)]
         if out.shape != spec.output_shape:
             return Refuted(name, out.size, (), None, out.shape)
-        want = expected_output(x, w, spec, kind)
+        want = expected_output(*arrays[:2], spec, kind, *arrays[2:])
         bad = mismatch(out, want)
         if not bad.any():
             continue
         positions = tuple(tuple(int(i) for i in p) for p in np.argwhere(bad)[:5])
-        small = _shrink(fn, spec, kind, x, w, case.x.dtype, kwargs, timeout)
-        sx, sw, at, got, expected = small if small is not None else (
-            x, w, positions[0], np.asarray(out[positions[0]]).item(),
+        small = _shrink(fn, spec, kind, arrays, case.x.dtype, kwargs, timeout)
+        *shrunk, at, got, expected = small if small is not None else (
+            *arrays, positions[0], np.asarray(out[positions[0]]).item(),
             want[positions[0]].item())
-        example = ConcreteExample(sx.astype(case.x.dtype), sw.astype(case.w.dtype), at,
-                                  expected, got)
+        sx, sw, sb = (*[a.astype(case.x.dtype) for a in shrunk], None)[:3]
+        example = ConcreteExample(sx, sw, at, expected, got, sb)
         return Refuted(name, int(bad.sum()), positions, example, dtype=str(case.x.dtype))
     return None
 
 
-def _fails(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, x: np.ndarray, w: np.ndarray,
+def _fails(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, arrays: Sequence[np.ndarray],
            dtype: np.dtype, kwargs: dict[str, Any] | None, timeout: float | None
            ) -> tuple[tuple[int, ...], Any, Any] | None:
-    """``(position, fn's value, the spec's)`` of the first difference on ``x, w``, or None."""
-    outcome = call(fn, (x.astype(dtype), w.astype(dtype)), kwargs, timeout=timeout)
+    """``(position, fn's value, the spec's)`` of the first difference on ``x, w`` (and ``b``),
+    or None."""
+    outcome = call(fn, tuple(a.astype(dtype) for a in arrays), kwargs, timeout=timeout)
     try:
         out = to_numpy(outcome.value) if outcome.ok else None
     except Exception:  # noqa: BLE001 - not an array
         return None
     if out is None or out.shape != spec.output_shape:
         return None
-    want = expected_output(x, w, spec, kind)
+    want = expected_output(arrays[0], arrays[1], spec, kind, *arrays[2:])
     bad = np.argwhere(mismatch(out, want))
     if not len(bad):
         return None
@@ -344,16 +375,17 @@ def _fails(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, x: np.ndarray, w:
     return p, np.asarray(out[p]).item(), want[p].item()
 
 
-def _shrink(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, x: np.ndarray, w: np.ndarray,
+def _shrink(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, inputs: Sequence[np.ndarray],
             dtype: np.dtype, kwargs: dict[str, Any] | None, timeout: float | None,
-            budget: int = 100) -> tuple[np.ndarray, np.ndarray, tuple[int, ...], Any, Any] | None:
-    """Zero halves, then smaller chunks, of ``x`` and ``w`` while ``fn`` still fails (at most
-    ``budget`` calls): ``(x, w, position, got, expected)`` re-checked on the last call."""
-    found = _fails(fn, spec, kind, x, w, dtype, kwargs, timeout)
+            budget: int = 100) -> tuple[Any, ...] | None:
+    """Zero halves, then smaller chunks, of ``x`` and ``w`` (and ``b``) while ``fn`` still
+    fails (at most ``budget`` calls): ``(x, w[, b], position, got, expected)`` re-checked on the
+    last call."""
+    found = _fails(fn, spec, kind, inputs, dtype, kwargs, timeout)
     if found is None:
         return None
-    arrays = [x.copy(), w.copy()]
-    for k in (0, 1):
+    arrays = [a.copy() for a in inputs]
+    for k in range(len(arrays)):
         chunk = max(1, int(np.count_nonzero(arrays[k])) // 2)
         while budget > 0:
             nonzero = np.flatnonzero(arrays[k])
@@ -361,8 +393,8 @@ def _shrink(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, x: np.ndarray, w
                 trial = arrays[k].copy()
                 trial.reshape(-1)[nonzero[start:start + chunk]] = 0
                 budget -= 1
-                pair = (trial, arrays[1]) if k == 0 else (arrays[0], trial)
-                again = _fails(fn, spec, kind, *pair, dtype, kwargs, timeout)
+                again = _fails(fn, spec, kind, [trial if i == k else a for i, a in
+                                                enumerate(arrays)], dtype, kwargs, timeout)
                 if again is not None:
                     arrays[k], found = trial, again
                     break
@@ -372,4 +404,4 @@ def _shrink(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, x: np.ndarray, w
                 if chunk == 1:
                     break
                 chunk = max(1, chunk // 2)
-    return arrays[0], arrays[1], *found
+    return *arrays, *found

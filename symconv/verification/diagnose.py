@@ -26,6 +26,7 @@ from ..errors import SymconvError
 from ..ring import Coefficient, Monomial, canonical
 from ..spec import ConvSpec
 from ..tensors import parse_name, variable_name
+from .bias import bias_mistake
 from .geometry import correct_geometry, gather, pair_counts
 from .mistakes import axis_names, fold_candidates, geometry_candidates, shape_formulas
 from .verdict import Kind, Mistake, MistakeKind
@@ -52,6 +53,11 @@ def bracket(name: str) -> str:
 def _product(monomial: Monomial, coefficient: Coefficient = 1) -> str:
     body = "·".join(bracket(v) for v in monomial) or "1"
     return body if coefficient == 1 else f"{coefficient}·{body}"
+
+
+def _noun(monomial: Monomial) -> str:
+    """'product', or 'term' for a monomial of one variable (a bias ``b[f]``)."""
+    return "term" if len(monomial) == 1 else "product"
 
 
 def _bilinear(monomial: Monomial) -> bool:
@@ -81,8 +87,8 @@ def describe_products(position: Sequence[int], got: Terms, want: Terms) -> list[
             extra.remove(m)
             missing.remove(other)
             break
-    lines += [f"{where} has the extra product {_product(m, got[m])}" for m in extra]
-    lines += [f"{where} lacks the product {_product(m, want[m])}" for m in missing]
+    lines += [f"{where} has the extra {_noun(m)} {_product(m, got[m])}" for m in extra]
+    lines += [f"{where} lacks the {_noun(m)} {_product(m, want[m])}" for m in missing]
     lines += [f"{where} has {_product(m)} {got[m]} times where {want[m]} belongs"
               for m in got if m in want and got[m] != want[m]]
     if len(lines) > MAX_PHRASES:
@@ -92,22 +98,35 @@ def describe_products(position: Sequence[int], got: Terms, want: Terms) -> list[
 
 
 class Forms:
-    """Canonical forms of a tensor, also as ``(weight index, input index)`` pair counts."""
+    """Canonical forms of a tensor, also as ``(weight index, input index)`` pair counts.
+
+    With ``spec.bias`` the linear terms ``c * b_{f}`` of each entry are kept apart in ``bias``
+    (``{f: c}`` per entry) and ``pairs`` holds the products alone; any other term makes both
+    ``None``."""
 
     def __init__(self, array: np.ndarray, spec: ConvSpec) -> None:
         self.shape = array.shape
         self.terms: list[Terms] = [canonical(v) for v in array.reshape(-1)]
         w_index = {variable_name("w", i): k for k, i in enumerate(np.ndindex(*spec.weight_shape))}
         x_index = {variable_name("x", i): k for k, i in enumerate(np.ndindex(*spec.input_shape))}
+        b_index = {variable_name("b", (f,)): f for f in range(spec.out_channels)} \
+            if spec.bias else {}
         self.pairs: list[Pairs] | None = []
+        self.bias: list[dict[int, Coefficient]] | None = [] if spec.bias else None
         for terms in self.terms:
             entry: Pairs = {}
+            linear: dict[int, Coefficient] = {}
             for m, c in terms.items():
+                if len(m) == 1 and m[0] in b_index:
+                    linear[b_index[m[0]]] = c
+                    continue
                 if not _bilinear(m) or m[0] not in w_index or m[1] not in x_index:
-                    self.pairs = None  # not a sum of weight-times-input products
+                    self.pairs = self.bias = None  # not products (and bias terms) alone
                     return
                 entry[(w_index[m[0]], x_index[m[1]])] = c
             self.pairs.append(entry)
+            if self.bias is not None:
+                self.bias.append(linear)
 
 
 def _matches(got: Forms, wi: np.ndarray, xi: np.ndarray, first: Iterable[int]) -> bool:
@@ -118,10 +137,35 @@ def _matches(got: Forms, wi: np.ndarray, xi: np.ndarray, first: Iterable[int]) -
 
 def name_mistakes(got: Forms, want: Forms, spec: ConvSpec, kind: Kind,
                   first: Sequence[int] = ()) -> tuple[tuple[Mistake, ...], tuple[str, ...]]:
-    """Known mistakes the user's output equals exactly, and notes (why none could be tried)."""
+    """Known mistakes the user's output equals exactly, and notes (why none could be tried).
+
+    With ``spec.bias`` the bias terms are named apart (:func:`~.bias.bias_mistake`) and the
+    products as without a bias; a mistake of the products is named only when the bias terms
+    are right or match a bias mistake too, so that the output equals the named mistakes."""
     if got.pairs is None:
-        return (), ("the output has terms that are not weight-times-input products, so no "
-                    "known mistake can match",)
+        what = "weight-times-input products" + (" and bias terms" if spec.bias else "")
+        return (), (f"the output has terms that are not {what}, so no known mistake can "
+                    "match",)
+    if spec.bias and got.bias is not None and want.bias is not None and got.bias != want.bias:
+        found = bias_mistake(got.bias, want.bias, got.shape, spec) \
+            if got.shape == want.shape else None
+        if found is None:
+            return (), ("the bias terms match no known bias mistake (missing, added twice, "
+                        "on the wrong axis), so no mistake is named",)
+        if got.pairs == want.pairs:
+            return (found,), ()
+        products, notes = _name_products(got, want, spec, kind, first)
+        if not products:
+            return (), (f"the bias terms are those of '{found.kind.value}', but the products "
+                        "differ too and match no known mistake, so none is named", *notes)
+        return (found, *products), notes
+    return _name_products(got, want, spec, kind, first)
+
+
+def _name_products(got: Forms, want: Forms, spec: ConvSpec, kind: Kind, first: Sequence[int]
+                   ) -> tuple[tuple[Mistake, ...], tuple[str, ...]]:
+    """The mistakes whose products (weight-times-input pairs) equal the output's exactly."""
+    assert got.pairs is not None
     mistakes: list[Mistake] = []
     if got.shape == want.shape and want.pairs is not None:
         for mistake, perm in fold_candidates(spec):

@@ -42,6 +42,7 @@ from ..forms import convolve, correlate
 from ..ring import Polynomial
 from ..spec import ConvSpec
 from ..tensors import Backend, symbolic_input, symbolic_weight, variable_name
+from .bias import add_bias, arguments, symbolic_bias
 from .diagnose import Forms, describe_products, name_mistakes, shape_mistakes
 from .run import call, to_numpy
 from .verdict import Kind, Mistake
@@ -76,6 +77,9 @@ class Probe:
     x_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     w_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     coefficient: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    #: with ``spec.bias``: the linear form in ``b``, ``(out, f) -> coefficient``, read off
+    #: ``fn(0, 0, e_f)``
+    bias_terms: tuple[tuple[int, int, Any], ...] = ()
     calls: int = 0
     seconds: float = 0.0
     problem: str | None = None
@@ -143,14 +147,20 @@ def probe(fn: Callable[..., Any], spec: ConvSpec, *, dtype: Any = np.int64,
     entry and a weight entry), above max_probe_calls=100
     """
     nx, nw = int(np.prod(spec.input_shape)), int(np.prod(spec.weight_shape))
-    calls = nx * nw + 1
+    nb = spec.out_channels if spec.bias else 0
+    calls = nx * nw + 1 + nb
     if calls > max_calls:
         return Probe(problem=f"products not recovered: probing takes {calls} calls of the "
                      f"function (one per pair of an input entry and a weight entry), above "
                      f"max_probe_calls={max_calls}")
     options = kwargs or {}
     found: list[tuple[int, int, np.ndarray, np.ndarray]] = []
+    linear: list[tuple[int, int, Any]] = []
     state = {"calls": 0}
+
+    def at(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> Any:
+        bias = np.zeros(nb, dtype) if spec.bias and b is None else b
+        return fn(*arguments(x, w, bias), **options)
 
     def run() -> tuple[int, ...]:
         with _torch_single_threaded():
@@ -158,12 +168,13 @@ def probe(fn: Callable[..., Any], spec: ConvSpec, *, dtype: Any = np.int64,
 
     def one_hots() -> tuple[int, ...]:
         begin = warm = time.perf_counter()
-        zero = _read(fn(np.zeros(spec.input_shape, dtype), np.zeros(spec.weight_shape, dtype),
-                        **options), None)
+        zero = _read(at(np.zeros(spec.input_shape, dtype), np.zeros(spec.weight_shape, dtype)),
+                     None)
         state["calls"] = 1
         if any(v != 0 for v in zero.flat):
             where = tuple(int(i) for i in np.argwhere(zero != 0)[0])
-            raise _Stop(f"the function is not bilinear: fn(0, 0) is not zero (out["
+            zeros = "0, 0, 0" if nb else "0, 0"
+            raise _Stop(f"the function is not bilinear: fn({zeros}) is not zero (out["
                         f"{','.join(map(str, where))}] = {zero[where]}), as a constant or a bias "
                         "would make it; no mistake is named")
         for i in range(nx):
@@ -181,11 +192,18 @@ def probe(fn: Callable[..., Any], spec: ConvSpec, *, dtype: Any = np.int64,
                 x = np.zeros(spec.input_shape, dtype)
                 w = np.zeros(spec.weight_shape, dtype)
                 x.flat[i], w.flat[j] = 1, 1
-                out = _read(fn(x, w, **options), zero.shape).reshape(-1)
+                out = _read(at(x, w), zero.shape).reshape(-1)
                 state["calls"] += 1
                 hit = np.flatnonzero(out != 0)
                 if hit.size:
                     found.append((i, j, hit, out[hit]))
+        for f in range(nb):  # the bias apart: fn(0, 0, e_f) is the linear form at e_f
+            b = np.zeros(nb, dtype)
+            b[f] = 1
+            out = _read(at(np.zeros(spec.input_shape, dtype), np.zeros(spec.weight_shape, dtype),
+                           b), zero.shape).reshape(-1)
+            state["calls"] += 1
+            linear.extend((int(o), f, out[o]) for o in np.flatnonzero(out != 0))
         return zero.shape
 
     start = time.perf_counter()
@@ -206,23 +224,27 @@ def probe(fn: Callable[..., Any], spec: ConvSpec, *, dtype: Any = np.int64,
                  np.repeat(np.array([i for i, *_ in found], dtype=np.int64), sizes),
                  np.repeat(np.array([j for _, j, *_ in found], dtype=np.int64), sizes),
                  np.concatenate([c for *_, c in found] or [np.zeros(0, object)]),
-                 calls=state["calls"], seconds=seconds)
+                 tuple(linear), calls=state["calls"], seconds=seconds)
 
 
-def _evaluate(found: Probe, x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """The probed form at integer inputs ``x, w``, exactly (Python integers)."""
+def _evaluate(found: Probe, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None
+              ) -> np.ndarray:
+    """The probed form at integer inputs ``x, w`` (and ``b``), exactly (Python integers)."""
     assert found.shape is not None
     xs = np.array([int(v) for v in np.asarray(x).reshape(-1).tolist()], dtype=object)
     ws = np.array([int(v) for v in np.asarray(w).reshape(-1).tolist()], dtype=object)
     out = np.zeros(int(np.prod(found.shape)), dtype=object)
     np.add.at(out, found.out_index, found.coefficient * xs[found.x_index] * ws[found.w_index])
+    if b is not None:
+        bs = [int(v) for v in np.asarray(b).reshape(-1).tolist()]
+        for o, f, c in found.bias_terms:
+            out[o] += c * bs[f]
     return out.reshape(found.shape)
 
 
-def reproduces(found: Probe, samples: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]
-               ) -> str | None:
-    """``None`` if the probed form gives ``fn``'s output on every ``(x, w, out)`` sample exactly;
-    else a note saying where it does not.
+def reproduces(found: Probe, samples: Sequence[tuple[np.ndarray, ...]]) -> str | None:
+    """``None`` if the probed form gives ``fn``'s output on every ``(x, w, out)`` sample (``(x,
+    w, out, b)`` with a bias) exactly; else a note saying where it does not.
 
     >>> from symconv import ConvSpec, correlate
     >>> spec = ConvSpec((3,), (2,))
@@ -232,8 +254,8 @@ def reproduces(found: Probe, samples: Sequence[tuple[np.ndarray, np.ndarray, np.
     the function is not bilinear (or it rounds): the products probed with one-hot inputs give
     out[0,0,0] = 23 on random trial 1, the function gave 15; no mistake is named
     """
-    for k, (x, w, out) in enumerate(samples):
-        want = _evaluate(found, x, w)
+    for k, (x, w, out, *bias) in enumerate(samples):
+        want = _evaluate(found, x, w, *bias)
         got = np.asarray(out)
         if got.shape != want.shape:
             return (f"the function is not bilinear: its output shape on random trial {k + 1} "
@@ -260,6 +282,8 @@ def polynomials(found: Probe, spec: ConvSpec) -> np.ndarray:
     for o, i, j, c in zip(found.out_index.tolist(), found.x_index.tolist(),
                           found.w_index.tolist(), found.coefficient.tolist()):
         terms[o][(w_names[j], x_names[i])] = c
+    for o, f, c in found.bias_terms:
+        terms[o][(variable_name("b", (f,)),)] = c
     out = np.empty(len(terms), dtype=object)
     for k, entry in enumerate(terms):
         out[k] = Polynomial(entry)
@@ -279,7 +303,7 @@ class Diagnosis:
 
 
 def diagnose_by_probing(fn: Callable[..., Any], spec: ConvSpec, kind: Kind,
-                        samples: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+                        samples: Sequence[tuple[np.ndarray, ...]],
                         positions: Sequence[tuple[int, ...]], *, dtype: Any = np.int64,
                         kwargs: dict[str, Any] | None = None, timeout: float | None = 60.0,
                         max_calls: int = DEFAULT_MAX_PROBE_CALLS,
@@ -300,10 +324,14 @@ def diagnose_by_probing(fn: Callable[..., Any], spec: ConvSpec, kind: Kind,
         f"all {len(samples)} random trial inputs"
     how = (f"{PROBED}: {found.calls} calls in {found.seconds:.2g} s; the probed form "
            f"reproduces the function's output on {trials} exactly")
+    if spec.bias:
+        how += ("; with a bias it assumes fn is bilinear in (x, w) plus linear in b, and the "
+                "bias is probed apart, by fn(0, 0, e_f)")
     got = polynomials(found, spec)
     reference = convolve if kind is Kind.CONVOLUTION else correlate
-    want = reference(symbolic_input(spec, backend=Backend.RING),
-                     symbolic_weight(spec, backend=Backend.RING), spec)
+    want = add_bias(reference(symbolic_input(spec, backend=Backend.RING),
+                              symbolic_weight(spec, backend=Backend.RING), spec),
+                    symbolic_bias(spec) if spec.bias else None, spec)
     got_forms, want_forms = Forms(got, spec), Forms(want, spec)
     if got.shape != want.shape:
         mistakes, details = shape_mistakes(got, got_forms, want_forms, spec, kind)

@@ -6,6 +6,9 @@ output with the spec's exactly.  If the function is a wrong bilinear map with in
 coefficients, the difference at some output entry is a nonzero polynomial of degree 2, which by
 the Schwartz-Zippel lemma vanishes at a random point of ``S^n`` with probability at most
 ``2 / |S|``; ``k`` independent trials all pass with probability at most ``(2 / |S|)**k``.
+With ``spec.bias`` the function is ``fn(x, w, b)`` and ``b`` is drawn from ``S`` too: the
+difference of two maps bilinear in ``(x, w)`` plus linear in ``b`` is an affine form of degree
+still at most 2, so the same bound holds (the range counts the bias as one more term).
 
 Float output that is not exact (an FFT or Winograd algorithm rounds) is never passed by a
 tolerance: it is compared by the rounding rule of :mod:`.rounding`, on a range of values shrunk
@@ -30,6 +33,7 @@ import numpy as np
 
 from ..errors import SymconvError
 from ..spec import ConvSpec
+from .bias import arguments, bias_shape
 from .diagnose import value_at
 from .rounding import (
     DELTA_LIMIT,
@@ -118,7 +122,7 @@ class Trials:
     fn_seconds: float = 0.0
     notes: tuple[str, ...] = ()
     #: ``(x, w, output)`` of every trial that returned numbers (what probing is checked against)
-    samples: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...] = field(default=(),
+    samples: tuple[tuple[np.ndarray, ...], ...] = field(default=(),
                                                                           compare=False)
     #: the largest rounding-rule distance used (``None``: every comparison was exact)
     delta: float | None = None
@@ -149,7 +153,8 @@ class _Run:
                  kwargs: dict[str, Any] | None, timeout: float | None) -> None:
         self.fn, self.spec, self.kind, self.kwargs, self.timeout = fn, spec, kind, kwargs, timeout
         self.calls, self.seconds = 0, 0.0
-        self.samples: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        #: ``(x, w, out)``, or ``(x, w, out, b)`` for a layer with bias
+        self.samples: list[tuple[np.ndarray, ...]] = []
 
     def result(self, status: Status, summary: str, trials: int, **fields: Any) -> Trials:
         return Trials(status, summary, trials, fn_seconds=self.seconds,
@@ -162,8 +167,9 @@ class _Run:
         trials = trials_needed(trials, draws.values)
         for trial in range(1, trials + 1):
             x, w = draws.draw(rng, spec.input_shape), draws.draw(rng, spec.weight_shape)
-            before = (snapshot(x), snapshot(w))
-            outcome = call(self.fn, (x, w), self.kwargs, timeout=self.timeout)
+            b = draws.draw(rng, bias_shape(spec)) if spec.bias else None  # after x, w: the
+            before = tuple(snapshot(a) for a in arguments(x, w, b))  # same x, w as without
+            outcome = call(self.fn, arguments(x, w, b), self.kwargs, timeout=self.timeout)
             self.calls += 1
             self.seconds += outcome.elapsed
             where = f"call {self.calls}: random trial {trial}"
@@ -176,20 +182,22 @@ class _Run:
                                    traceback=outcome.traceback)
             read = read_output(outcome.value, spec)
             if read.raw is not None and read.raw.dtype.kind in "biuf":
-                self.samples.append((before[0], before[1], read.raw))
+                self.samples.append((before[0], before[1], read.raw, *before[2:]))
             if read.status is not None:
                 return self.result(read.status, f"{read.why} ({where})", trial)
-            changed = [f"{name} ({changed_entries(b, a)} entries)"
-                       for name, b, a in (("x", before[0], x), ("w", before[1], w))
-                       if changed_entries(b, a)]
+            changed = [f"{name} ({changed_entries(old, new)} entries)"
+                       for name, old, new in zip("xwb", before, arguments(x, w, b))
+                       if changed_entries(old, new)]
             if changed:
                 return self.result(Status.MUTATED_INPUT, "the function changed its input in "
                                    f"place: {', '.join(changed)} ({where})", trial)
             assert read.values is not None and read.raw is not None
-            want = expected_output(before[0], before[1], spec, self.kind)
+            bias = before[2] if spec.bias else None
+            want = expected_output(before[0], before[1], spec, self.kind, bias)
             delta = None
             if read.eps is not None and not (read.values == want).all():
-                delta = error_at(before[0], before[1], kind_spec(spec, self.kind), read.eps)
+                delta = error_at(before[0], before[1], kind_spec(spec, self.kind), read.eps,
+                                 bias)
             wrong = deviations(read.values, want, delta)
             if wrong.any():
                 return self.wrong(wrong, want, read.raw, before, trial, delta, draws)
@@ -197,7 +205,8 @@ class _Run:
                 if delta >= DELTA_LIMIT:  # undecided: look for a sparser failing input first
                     failures: list[str] = []
                     small = shrink(self.fn, spec, self.kind, before[0], before[1],
-                                   kwargs=self.kwargs, timeout=self.timeout, failures=failures)
+                                   kwargs=self.kwargs, timeout=self.timeout, failures=failures,
+                                   b=bias)
                     if small is not None:
                         return self.shrunk(small, trial, delta, draws, failures)
                     return read.eps
@@ -217,14 +226,15 @@ class _Run:
         return notes
 
     def wrong(self, wrong: np.ndarray, want: np.ndarray, raw: np.ndarray,
-              before: tuple[np.ndarray, np.ndarray], trial: int, delta: float | None,
+              before: tuple[np.ndarray, ...], trial: int, delta: float | None,
               draws: Draws) -> Trials:
         pos = _positions(wrong)
         failures: list[str] = []
+        bias = before[2] if len(before) > 2 else None
         small = shrink(self.fn, self.spec, self.kind, before[0], before[1], kwargs=self.kwargs,
-                       timeout=self.timeout, failures=failures)
+                       timeout=self.timeout, failures=failures, b=bias)
         example = ConcreteExample(before[0], before[1], pos[0], value_at(want, pos[0]),
-                                  value_at(raw, pos[0]))
+                                  value_at(raw, pos[0]), bias)
         if small is not None:
             example = self.example(small)
         how = "differ" if delta is None else f"are farther than delta = {delta:.2g} from the " \
@@ -235,14 +245,15 @@ class _Run:
                            example=example, notes=tuple(self._notes(draws, delta, failures)),
                            delta=delta, exact=delta is None, draws=draws)
 
-    def example(self, small: tuple[np.ndarray, np.ndarray, Look]) -> ConcreteExample:
-        sx, sw, look = small
+    def example(self, small: tuple[np.ndarray, np.ndarray, Look, np.ndarray | None]
+                ) -> ConcreteExample:
+        sx, sw, look, sb = small
         assert look.position is not None
-        want = value_at(expected_output(sx, sw, self.spec, self.kind), look.position)
-        return ConcreteExample(sx, sw, look.position, want, look.got)
+        want = value_at(expected_output(sx, sw, self.spec, self.kind, sb), look.position)
+        return ConcreteExample(sx, sw, look.position, want, look.got, sb)
 
-    def shrunk(self, small: tuple[np.ndarray, np.ndarray, Look], trial: int, delta: float,
-               draws: Draws, failures: list[str]) -> Trials:
+    def shrunk(self, small: tuple[np.ndarray, np.ndarray, Look, np.ndarray | None],
+               trial: int, delta: float, draws: Draws, failures: list[str]) -> Trials:
         """WRONG found on a sparser input after trial ``trial`` agreed within ``delta``."""
         look = small[2]
         assert look.position is not None
@@ -264,7 +275,9 @@ class _Run:
         size = draws.values
         how = "exactly" if delta is None else f"after rounding (every output within delta = " \
             f"{delta:.2g} of the exact integer)"
-        notes = [f"Schwartz-Zippel: over wrong bilinear maps with integer coefficients, one "
+        maps = "wrong bilinear maps" if not self.spec.bias else (
+            "wrong maps bilinear in (x, w) plus linear in b (an affine form of degree <= 2)")
+        notes = [f"Schwartz-Zippel: over {maps} with integer coefficients, one "
                  f"passes a trial with probability <= 2/|S| = 2/{size}; inputs drawn uniformly "
                  f"from S^n, S = {draws.describe()}, partial sums exact ({draws.limit})"]
         if trials > asked:

@@ -40,6 +40,7 @@ import numpy as np
 from ..errors import SymconvError
 from ..forms import flip, im2col_matmul, pad
 from ..spec import ConvSpec
+from .bias import add_bias
 from .run import to_numpy
 from .verdict import Kind, Status
 
@@ -111,7 +112,7 @@ def draws_for(spec: ConvSpec, numeric_dtype: Any = np.int64, *, at_most: int | N
     got bool; bool and complex draws give no Schwartz-Zippel bound below 1, use int8 or wider
     """
     dtype = _dtype(numeric_dtype)
-    products = spec.products_per_output
+    products = spec.products_per_output + spec.bias  # a bias adds one term, |b| <= B <= B**2
     cap = min(EXACT_LIMIT - 1, _holds(dtype))
     magnitude = min(MAX_VALUE, math.isqrt(cap // products))
     if at_most is not None:
@@ -127,14 +128,15 @@ def draws_for(spec: ConvSpec, numeric_dtype: Any = np.int64, *, at_most: int | N
                            "dtype such as int32 or float32")
     where = "float32 holds" if cap == EXACT_LIMIT - 1 else f"{dtype} holds"
     return Draws(dtype, int(low), int(magnitude), distinct,
-                 f"{where} {cap} ({products} products of |v| <= {magnitude})")
+                 f"{where} {cap} ({spec.products_per_output} products"
+                 f"{' and a bias' if spec.bias else ''} of |v| <= {magnitude})")
 
 
 def _factor(spec: ConvSpec) -> tuple[float, float]:
     """``(r + 16 * rank * (log2(L) + 1), Cg * sqrt(prod(padded)) * sqrt(prod(kernel)))``."""
     length = max(max(spec.padded_size), max(spec.output_size) * max(spec.stride)) + max(
         d * (k - 1) + 1 for k, d in zip(spec.kernel_size, spec.dilation))
-    factor = spec.products_per_output + 16 * (math.log2(length) + 1) * spec.rank
+    factor = spec.products_per_output + spec.bias + 16 * (math.log2(length) + 1) * spec.rank
     norms = spec.group_in_channels * math.sqrt(math.prod(spec.padded_size)) * math.sqrt(
         math.prod(spec.kernel_size))
     return factor, norms
@@ -159,9 +161,11 @@ def error_model(spec: ConvSpec, eps: float, magnitude: int) -> float:
     return eps * factor * norms * magnitude ** 2
 
 
-def error_at(x: np.ndarray, w: np.ndarray, spec: ConvSpec, eps: float) -> float:
+def error_at(x: np.ndarray, w: np.ndarray, spec: ConvSpec, eps: float,
+             b: np.ndarray | None = None) -> float:
     """:func:`error_model` on the actual inputs: ``eps * (r + 16 * rank * (log2(L) + 1)) *
-    max over (n, f) of sum over the group's c of |pad(x)[n, c]|_2 * |w[f, c]|_2``.
+    max over (n, f) of sum over the group's c of |pad(x)[n, c]|_2 * |w[f, c]|_2`` (plus
+    ``|b[f]|`` inside the max for a layer with bias: one more term of the sum, counted in r).
 
     >>> spec = ConvSpec((6, 6), (3, 3))
     >>> eps = float(np.finfo(np.float32).eps)
@@ -178,8 +182,11 @@ def error_at(x: np.ndarray, w: np.ndarray, spec: ConvSpec, eps: float) -> float:
     wn = np.sqrt((wf.reshape(wf.shape[0], wf.shape[1], -1) ** 2).sum(axis=-1))  # (F, Cg)
     g = spec.groups
     a = xn.reshape(xn.shape[0], g, spec.group_in_channels)
-    b = wn.reshape(g, spec.group_out_channels, spec.group_in_channels)
-    return eps * factor * float(np.einsum("ngc,gfc->ngf", a, b).max(initial=0.0))
+    wb = wn.reshape(g, spec.group_out_channels, spec.group_in_channels)
+    sums = np.einsum("ngc,gfc->ngf", a, wb).reshape(xn.shape[0], -1)  # (N, F)
+    if b is not None:
+        sums = sums + np.abs(np.asarray(b).astype(np.float64)).reshape(1, -1)
+    return eps * factor * float(sums.max(initial=0.0))
 
 
 def rounded_range(spec: ConvSpec, eps: float) -> int:
@@ -258,9 +265,10 @@ def deviations(values: np.ndarray, want: np.ndarray, delta: float | None) -> np.
     return ~(np.abs(values - want.astype(np.float64)) <= delta)
 
 
-def expected_output(x: np.ndarray, w: np.ndarray, spec: ConvSpec, kind: Kind) -> np.ndarray:
+def expected_output(x: np.ndarray, w: np.ndarray, spec: ConvSpec, kind: Kind,
+                    b: np.ndarray | None = None) -> np.ndarray:
     """The spec's output on integer tensors, exactly (float64 BLAS only on sums below 2**53,
-    Python integers above).
+    Python integers above); plus ``b[f]`` on filter ``f``'s outputs when ``b`` is given.
 
     >>> from symconv import ConvSpec
     >>> spec = ConvSpec((3,), (2,))
@@ -270,11 +278,14 @@ def expected_output(x: np.ndarray, w: np.ndarray, spec: ConvSpec, kind: Kind) ->
     if kind is Kind.CONVOLUTION:  # the flip theorem, with the mirrored 'same' padding split
         w, spec = flip(w), spec.replace(padding=spec.convolution_pads)
     xs, ws = np.asarray(x).astype(np.int64), np.asarray(w).astype(np.int64)
+    bs = None if b is None else np.asarray(b).astype(np.int64)
     top = int(np.abs(xs).max(initial=0)) * int(np.abs(ws).max(initial=0))
-    if top * spec.products_per_output >= 2 ** 53:
-        return im2col_matmul(xs.astype(object), ws.astype(object), spec)
-    out = im2col_matmul(xs.astype(np.float64), ws.astype(np.float64), spec)
-    return np.rint(out).astype(np.int64)
+    shift = 0 if bs is None else int(np.abs(bs).max(initial=0))
+    if top * spec.products_per_output + shift >= 2 ** 53:
+        return add_bias(im2col_matmul(xs.astype(object), ws.astype(object), spec),
+                        None if bs is None else bs.astype(object), spec)
+    out = np.rint(im2col_matmul(xs.astype(np.float64), ws.astype(np.float64), spec))
+    return add_bias(out.astype(np.int64), bs, spec)
 
 
 @dataclass(frozen=True)

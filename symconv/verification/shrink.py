@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..spec import ConvSpec
+from .bias import arguments
 from .diagnose import value_at
 from .rounding import deviations, error_at, expected_output, read_output
 from .run import call
@@ -37,19 +38,21 @@ class Look:
 
 
 def look(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, x: np.ndarray, w: np.ndarray,
-          kwargs: dict[str, Any] | None, timeout: float | None, failures: list[str]
-          ) -> Look | None:
+          kwargs: dict[str, Any] | None, timeout: float | None, failures: list[str],
+          b: np.ndarray | None = None) -> Look | None:
     """Call ``fn`` on ``x, w`` and score its output: exact output scores ``inf`` where it
     differs; float output ``max |out - want| / delta`` with ``delta`` the error a correct float
-    algorithm may make on these very inputs (:func:`.rounding.error_at`)."""
-    outcome = call(fn, (x.copy(), w.copy()), kwargs, timeout=timeout)
+    algorithm may make on these very inputs (:func:`.rounding.error_at`); ``b``: the bias of a
+    layer with ``spec.bias``, passed as ``fn(x, w, b)``."""
+    outcome = call(fn, arguments(x.copy(), w.copy(), None if b is None else b.copy()), kwargs,
+                   timeout=timeout)
     if not outcome.ok:
         failures.append("timed out" if outcome.timed_out else outcome.error_line)
         return None
     read = read_output(outcome.value, spec)
     if read.values is None:
         return None
-    want = expected_output(x, w, spec, kind)
+    want = expected_output(x, w, spec, kind, b)
     if read.eps is None:
         wrong = np.argwhere(deviations(read.values, want, None))
         if not len(wrong):
@@ -59,7 +62,7 @@ def look(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, x: np.ndarray, w: n
     far = np.abs(read.values - want.astype(np.float64))
     if not far.max(initial=0.0) > 0:
         return Look(0.0)
-    delta = error_at(x, w, kind_spec(spec, kind), read.eps)
+    delta = error_at(x, w, kind_spec(spec, kind), read.eps, b)
     at = tuple(int(i) for i in np.unravel_index(int(np.argmax(far)), far.shape))
     score = math.inf if delta == 0 else float(far[at]) / delta
     return Look(score, at, value_at(read.raw, at), delta, int(np.count_nonzero(far > delta)))
@@ -72,20 +75,26 @@ def kind_spec(spec: ConvSpec, kind: Kind) -> ConvSpec:
 
 def shrink(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, x: np.ndarray, w: np.ndarray, *,
            kwargs: dict[str, Any] | None = None, timeout: float | None = 60.0,
-           budget: int = 150, failures: list[str] | None = None
-           ) -> tuple[np.ndarray, np.ndarray, Look] | None:
+           budget: int = 150, failures: list[str] | None = None, b: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray, Look, np.ndarray | None] | None:
     """Zero out chunks of ``x`` and ``w`` (at most ``budget`` calls) towards a small input on
     which ``fn`` fails: exact output that differs, or float output farther from the exact value
     than a correct float algorithm can err on that input.  A chunk is kept zeroed while the
     input fails, or, before it fails, while the distance past the allowed one does not shrink
     (sparser inputs allow less rounding).  ``None`` unless a failing input is found.  Calls that
-    raise count as not failing; their errors are appended to ``failures``."""
+    raise count as not failing; their errors are appended to ``failures``.  With a bias ``b``
+    (``fn(x, w, b)``), its chunks are zeroed too; returns ``(x, w, look, b)``."""
     failures = [] if failures is None else failures
-    best = look(fn, spec, kind, x, w, kwargs, timeout, failures)
+    best = look(fn, spec, kind, x, w, kwargs, timeout, failures, b)
     if best is None or best.score == 0:
         return None
-    arrays = [x.copy(), w.copy()]
-    for k in (0, 1):
+    arrays = [x.copy(), w.copy()] + ([] if b is None else [b.copy()])
+
+    def at(k: int, trial: np.ndarray) -> Look | None:
+        args = [trial if i == k else a for i, a in enumerate(arrays)] + [None]
+        return look(fn, spec, kind, args[0], args[1], kwargs, timeout, failures, args[2])
+
+    for k in range(len(arrays)):
         chunk = max(1, int(np.count_nonzero(arrays[k])) // 2)
         while budget > 0:
             nonzero = np.flatnonzero(arrays[k])
@@ -93,8 +102,7 @@ def shrink(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, x: np.ndarray, w:
                 trial = arrays[k].copy()
                 trial.reshape(-1)[nonzero[start:start + chunk]] = 0
                 budget -= 1
-                again = look(fn, spec, kind, *(trial, arrays[1]) if k == 0 else
-                              (arrays[0], trial), kwargs, timeout, failures)
+                again = at(k, trial)
                 if again is not None and again.score > 0 and (
                         again.score > 1 or again.score >= best.score):
                     arrays[k], best = trial, again
@@ -107,8 +115,8 @@ def shrink(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, x: np.ndarray, w:
                 chunk = max(1, chunk // 2)
     if not best.score > 1:
         return None
-    ones = [np.sign(a).astype(a.dtype) for a in arrays]  # readable: +-1 where possible
-    signs = look(fn, spec, kind, ones[0], ones[1], kwargs, timeout, failures)
+    ones = [np.sign(a).astype(a.dtype) for a in arrays] + [None]  # readable: +-1 if possible
+    signs = look(fn, spec, kind, ones[0], ones[1], kwargs, timeout, failures, ones[2])
     if signs is not None and signs.score > 1:
-        return ones[0], ones[1], signs
-    return arrays[0], arrays[1], best
+        return ones[0], ones[1], signs, ones[2]
+    return arrays[0], arrays[1], best, (arrays + [None])[2]

@@ -63,6 +63,14 @@ class MistakeKind(str, enum.Enum):
     BATCH_SPATIAL_MIXED = "batch and spatial axes mixed"
     GROUPS_LEAK = "groups leak channels"
     WRONG_OUTPUT_SHAPE = "wrong output shape"
+    BIAS_MISSING = "bias missing"
+    BIAS_TWICE = "bias added twice"
+    BIAS_WRONG_AXIS = "bias on the wrong axis"
+
+    @property
+    def about_bias(self) -> bool:
+        """A mistake of the bias term (named beside, not instead of, a mistake of the products)."""
+        return self.value.startswith("bias")
 
 
 @dataclass(frozen=True)
@@ -90,11 +98,13 @@ class ConcreteExample:
     position: tuple[int, ...]
     expected: Any
     got: Any
+    b: np.ndarray | None = None  #: the bias, for a layer with ``spec.bias``
 
     def code(self, max_literal: int = 64) -> str:
         """Python lines to paste into a test (``np.array([...])`` literals when small)."""
         lines = []
-        for name, arr in (("x", self.x), ("w", self.w)):
+        arrays = (("x", self.x), ("w", self.w)) + ((("b", self.b),) if self.b is not None else ())
+        for name, arr in arrays:
             if arr.size <= max_literal:
                 lines.append(f"{name} = {_literal(arr)}")
             else:  # large and mostly zero: build it from its nonzero entries
@@ -102,7 +112,8 @@ class ConcreteExample:
                 for idx in zip(*np.nonzero(arr)):
                     lines.append(f"{name}[{', '.join(map(str, idx))}] = {arr[idx].item()!r}")
         where = ", ".join(map(str, self.position))
-        lines.append(f"# expected fn(x, w)[{where}] == {self.expected!r}, got {self.got!r}")
+        call = "fn(x, w)" if self.b is None else "fn(x, w, b)"
+        lines.append(f"# expected {call}[{where}] == {self.expected!r}, got {self.got!r}")
         return "\n".join(lines)
 
 
@@ -162,11 +173,13 @@ class Verdict:
                  f"  layer: {self.kind.value} on {self.spec.describe()}",
                  f"  method: {self.method}"]
         if self.bound is not None:
-            lines.append(f"  chance that a wrong bilinear map (integer coefficients) passes: "
+            what = "bilinear map" if not self.spec.bias else "bilinear map plus bias"
+            lines.append(f"  chance that a wrong {what} (integer coefficients) passes: "
                          f"<= {self.bound:.3g} ({self.trials} trials)")
-        for i, m in enumerate(self.mistakes):
-            lines.append(f"  mistake: {m}" if i == 0 or m.kind is MistakeKind.WRONG_OUTPUT_SHAPE
-                         else f"  same products as: {m}")
+        first = next((m for m in self.mistakes if not m.kind.about_bias), None)
+        for m in self.mistakes:
+            lines.append(f"  mistake: {m}" if m is first or m.kind.about_bias or
+                         m.kind is MistakeKind.WRONG_OUTPUT_SHAPE else f"  same products as: {m}")
         lines += [f"  {d}" for d in self.details]
         if self.example is not None:
             lines.append("  concrete example (paste into a test):")
