@@ -98,7 +98,8 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value  # later lookups are plain attribute reads
         return value
-    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+    if (name.isidentifier() and not name.startswith("_")
+            and importlib.util.find_spec(f"{__name__}.{name}") is not None):
         return importlib.import_module(f".{name}", __name__)  # binds symconv.<name> itself
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
