@@ -18,7 +18,7 @@ from symconv.cli.records import SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYER_KEYS = {"description", "rank", "input_size", "kernel_size", "in_channels", "out_channels",
-              "batch", "groups", "stride", "dilation", "padding", "same", "padding_mode",
+              "batch", "groups", "stride", "dilation", "padding", "same", "padding_mode", "bias",
               "input_shape", "weight_shape", "output_size", "output_shape"}
 PROOF_KEYS = {"theorem", "layer", "holds", "method", "positions", "products", "seconds",
               "counterexample"}

@@ -256,3 +256,25 @@ def test_cli_bias_exit_codes(tmp_path, monkeypatch, capsys, argv, code, text):
     assert text in out + err
     if code == 2:
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_code_wrong_only_when_the_bias_is_zero_is_refuted_on_the_cross_check_inputs():
+    def zero_bias_slip(x, w, b):  # right on symbols; on numbers off by one when b == 0
+        if b.dtype != object and not b.any():
+            return good(x, w, b) + 1
+        return good(x, w, b)
+    verdict = verify(zero_bias_slip, SPEC)
+    assert verdict.status is Status.WRONG and not verdict, str(verdict)
+    assert "the randomized check (" in verdict.method and "had passed" in verdict.method
+    assert not verdict.example.b.any()
+    _confirm(zero_bias_slip, verdict)
+
+
+def test_a_wrong_shape_with_a_missing_bias_is_not_said_to_follow_the_formula():
+    def padded_no_bias(x, w, b):  # one extra output column, and no bias
+        return conv(np.pad(x, ((0, 0), (0, 0), (0, 0), (0, 1))), w)
+    verdict = verify(padded_no_bias, SPEC)
+    assert verdict.status is Status.WRONG_SHAPE, str(verdict)
+    assert "follows the spec's formula" not in str(verdict)
+    verdict = verify(lambda x, w, b: padded_no_bias(x, w, b) + b[:, None, None], SPEC)
+    assert "every entry it has follows the spec's formula" in str(verdict)

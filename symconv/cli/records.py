@@ -39,6 +39,7 @@ def spec_record(spec: ConvSpec) -> dict[str, Any]:
             "batch": spec.batch, "groups": spec.groups, "stride": list(spec.stride),
             "dilation": list(spec.dilation), "padding": [list(p) for p in spec.pads],
             "same": spec.padding == "same", "padding_mode": spec.padding_mode.value,
+            "bias": spec.bias,
             "input_shape": list(spec.input_shape), "weight_shape": list(spec.weight_shape),
             "output_size": list(spec.output_size), "output_shape": list(spec.output_shape)}
 

@@ -220,7 +220,9 @@ def shape_mistakes(got_array: np.ndarray, got: Forms, want: Forms, spec: ConvSpe
     if not details and got.pairs is not None and len(shape) == len(expected) and \
             shape[:2] == expected[:2]:
         geometry = correct_geometry(spec, mirrored=kind is Kind.CONVOLUTION)
-        if _matches(got, *gather(geometry, spec, shape), ()):
+        filters = np.indices(shape)[1].reshape(-1)  # each entry's own b[f], exactly once
+        bias_right = got.bias is None or all(e == {int(f): 1} for e, f in zip(got.bias, filters))
+        if bias_right and _matches(got, *gather(geometry, spec, shape), ()):
             details.append("every entry it has follows the spec's formula (positions beyond "
                            "the input read zeros)")
         else:
