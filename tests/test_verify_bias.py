@@ -14,7 +14,7 @@ from symconv import ConvSpec, SpecError, SymconvError, verify
 from symconv.cli import main
 from symconv.verification import MistakeKind, Status
 from symconv.verification.crosscheck import cases, draw_bound
-from symconv.verification.rounding import draws_for, error_at, expected_output
+from symconv.verification.rounding import draws_for, error_at, error_model, expected_output
 
 SPEC = ConvSpec((5, 5), (3, 3), in_channels=2, out_channels=3, bias=True)
 
@@ -278,3 +278,26 @@ def test_a_wrong_shape_with_a_missing_bias_is_not_said_to_follow_the_formula():
     assert "follows the spec's formula" not in str(verdict)
     verdict = verify(lambda x, w, b: padded_no_bias(x, w, b) + b[:, None, None], SPEC)
     assert "every entry it has follows the spec's formula" in str(verdict)
+
+
+def test_convolution_with_bias_flips_the_kernel_and_adds_b():
+    def true_conv(x, w, b):
+        return good(x, w[..., ::-1, ::-1], b)
+    assert verify(true_conv, SPEC, kind="convolution").proved
+    verdict = verify(good, SPEC, kind="convolution")
+    assert verdict.mistake_kinds[0] is MistakeKind.MISSING_FLIP, str(verdict)
+    assert MistakeKind.BIAS_MISSING not in verdict.mistake_kinds
+
+
+def test_the_rounding_error_model_covers_the_bias_on_every_input():
+    eps, m = 2.0 ** -23, 9
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        x = rng.integers(-m, m + 1, SPEC.input_shape)
+        w = rng.integers(-m, m + 1, SPEC.weight_shape)
+        b = rng.integers(-m, m + 1, (3,))
+        assert error_at(x, w, SPEC, eps, b) <= error_model(SPEC, eps, m) * (1 + 1e-12)
+    full = np.full(3, m)
+    at_most = error_at(np.full(SPEC.input_shape, m), np.full(SPEC.weight_shape, m), SPEC, eps,
+                       full)
+    assert at_most == pytest.approx(error_model(SPEC, eps, m))
