@@ -149,8 +149,9 @@ def error_model(spec: ConvSpec, eps: float, magnitude: int) -> float:
         delta = eps * (r + 16 * rank * (log2(L) + 1)) * Cg * |x_padded|_2 * |w|_2,
 
     with ``|x_padded|_2 <= sqrt(prod(padded)) * magnitude`` and ``|w|_2 <= sqrt(prod(kernel)) *
-    magnitude`` (a layer with bias adds ``eps * (r + ...) * magnitude`` for ``|b[f]|``).  ``eps * r * sum|w*x|`` bounds any summation order, and Cauchy-Schwarz puts
-    ``sum|w*x|`` below the norms; the log term covers the forward and inverse transforms of an
+    magnitude`` (a layer with bias adds ``eps * (r + ...) * magnitude`` for ``|b[f]|``).
+    ``eps * r * sum|w*x|`` bounds any summation order, and Cauchy-Schwarz puts ``sum|w*x|``
+    below the norms; the log term covers the forward and inverse transforms of an
     FFT, and leaves room for Winograd's (as :func:`symconv.numeric.error_bound`).
 
     >>> spec = ConvSpec((6, 6), (3, 3))
