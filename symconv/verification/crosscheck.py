@@ -210,13 +210,15 @@ def _same(a: Any, b: Coefficient) -> bool:
     if isinstance(a, (bool, np.bool_)) or not isinstance(a, numbers.Number):
         return False  # a bool, a Polynomial, a string: not the number it should be
     if isinstance(a, numbers.Complex) and not isinstance(a, numbers.Real):
-        if complex(a).imag != 0:
+        if a.imag != 0:  # its own parts: complex() would round a clongdouble
             return False
-        a = complex(a).real
+        a = a.real
     if isinstance(a, numbers.Integral):
         return int(a) == b
     if isinstance(a, Fraction):
         return a == b
+    if isinstance(a, np.floating):  # every width exactly: float() would round a longdouble
+        return bool(np.isfinite(a)) and Fraction(*a.as_integer_ratio()) == b
     a = float(a)
     return bool(np.isfinite(a)) and Fraction(a) == b
 
