@@ -42,6 +42,7 @@ from .bias import arguments, bias_shape
 from .diagnose import Forms
 from .randomized import EXACT_BITS, expected_output
 from .run import Outcome, call, changed_entries, to_numpy
+from .shrink import zero_chunks
 from .verdict import ConcreteExample, Kind
 
 __all__ = ["Case", "draw_bound", "cases", "CompiledForms", "mismatch", "CrossCheck", "cross_check",
@@ -386,24 +387,14 @@ def _shrink(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, inputs: Sequence
     found = _fails(fn, spec, kind, inputs, dtype, kwargs, timeout)
     if found is None:
         return None
-    arrays = [a.copy() for a in inputs]
-    for k in range(len(arrays)):
-        chunk = max(1, int(np.count_nonzero(arrays[k])) // 2)
-        while budget > 0:
-            nonzero = np.flatnonzero(arrays[k])
-            for start in range(0, len(nonzero), chunk):
-                trial = arrays[k].copy()
-                trial.reshape(-1)[nonzero[start:start + chunk]] = 0
-                budget -= 1
-                again = _fails(fn, spec, kind, [trial if i == k else a for i, a in
-                                                enumerate(arrays)], dtype, kwargs, timeout)
-                if again is not None:
-                    arrays[k], found = trial, again
-                    break
-                if budget <= 0:
-                    break
-            else:
-                if chunk == 1:
-                    break
-                chunk = max(1, chunk // 2)
+
+    def still_fails(candidate: list[np.ndarray]) -> bool:
+        nonlocal found
+        again = _fails(fn, spec, kind, candidate, dtype, kwargs, timeout)
+        if again is None:
+            return False
+        found = again
+        return True
+
+    arrays = zero_chunks(list(inputs), still_fails, budget)
     return *arrays, *found

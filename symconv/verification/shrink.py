@@ -22,7 +22,7 @@ from .rounding import deviations, error_at, expected_output, read_output
 from .run import call
 from .verdict import Kind
 
-__all__ = ["Look", "look", "kind_spec", "shrink"]
+__all__ = ["Look", "look", "kind_spec", "shrink", "zero_chunks"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,37 @@ def kind_spec(spec: ConvSpec, kind: Kind) -> ConvSpec:
     return spec.replace(padding=spec.convolution_pads) if kind is Kind.CONVOLUTION else spec
 
 
+def zero_chunks(arrays: list[np.ndarray], keep: Callable[[list[np.ndarray]], bool],
+                budget: int) -> list[np.ndarray]:
+    """Zero ever smaller chunks of the nonzero entries of each array in turn (halves first, down
+    to single entries), keeping a zeroing whenever ``keep(candidate arrays)`` says so; at most
+    ``budget`` calls of ``keep``.  Returns the arrays as last kept (copies; inputs untouched).
+
+    >>> keep_if_first_is_set = lambda arrays: arrays[0][0] != 0
+    >>> zero_chunks([np.array([5, 6, 7, 8])], keep_if_first_is_set, 20)[0].tolist()
+    [5, 0, 0, 0]
+    """
+    arrays = [a.copy() for a in arrays]
+    for k in range(len(arrays)):
+        chunk = max(1, int(np.count_nonzero(arrays[k])) // 2)
+        while budget > 0:
+            nonzero = np.flatnonzero(arrays[k])
+            for start in range(0, len(nonzero), chunk):
+                trial = arrays[k].copy()
+                trial.reshape(-1)[nonzero[start:start + chunk]] = 0
+                budget -= 1
+                if keep([trial if i == k else a for i, a in enumerate(arrays)]):
+                    arrays[k] = trial
+                    break
+                if budget <= 0:
+                    break
+            else:
+                if chunk == 1:
+                    break
+                chunk = max(1, chunk // 2)
+    return arrays
+
+
 def shrink(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, x: np.ndarray, w: np.ndarray, *,
            kwargs: dict[str, Any] | None = None, timeout: float | None = 60.0,
            budget: int = 150, failures: list[str] | None = None, b: np.ndarray | None = None
@@ -90,29 +121,17 @@ def shrink(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, x: np.ndarray, w:
         return None
     arrays = [x.copy(), w.copy()] + ([] if b is None else [b.copy()])
 
-    def at(k: int, trial: np.ndarray) -> Look | None:
-        args = [trial if i == k else a for i, a in enumerate(arrays)] + [None]
-        return look(fn, spec, kind, args[0], args[1], kwargs, timeout, failures, args[2])
+    def smaller(candidate: list[np.ndarray]) -> bool:
+        nonlocal best
+        args = [*candidate, None]
+        again = look(fn, spec, kind, args[0], args[1], kwargs, timeout, failures, args[2])
+        if again is not None and again.score > 0 and (
+                again.score > 1 or again.score >= best.score):
+            best = again
+            return True
+        return False
 
-    for k in range(len(arrays)):
-        chunk = max(1, int(np.count_nonzero(arrays[k])) // 2)
-        while budget > 0:
-            nonzero = np.flatnonzero(arrays[k])
-            for start in range(0, len(nonzero), chunk):
-                trial = arrays[k].copy()
-                trial.reshape(-1)[nonzero[start:start + chunk]] = 0
-                budget -= 1
-                again = at(k, trial)
-                if again is not None and again.score > 0 and (
-                        again.score > 1 or again.score >= best.score):
-                    arrays[k], best = trial, again
-                    break
-                if budget <= 0:
-                    break
-            else:
-                if chunk == 1:
-                    break
-                chunk = max(1, chunk // 2)
+    arrays = zero_chunks(arrays, smaller, budget)
     if not best.score > 1:
         return None
     ones = [np.sign(a).astype(a.dtype) for a in arrays] + [None]  # readable: +-1 if possible
