@@ -6,10 +6,12 @@ output entry counts as different, which bound a range is shrunk to, which verdic
 from __future__ import annotations
 
 import math
+import time
 from fractions import Fraction
 
 import numpy as np
 import pytest
+import sympy
 
 from symconv import ConvSpec, correlate, verify
 from symconv.verification.crosscheck import _same, mismatch
@@ -18,9 +20,11 @@ from symconv.verification.rounding import (
     MAX_VALUE,
     _factor,
     deviations,
+    draws_for,
     error_model,
     rounded_range,
 )
+from symconv.verification.verdict import Status
 
 SPEC = ConvSpec((4, 4), (3, 3))
 
@@ -54,6 +58,10 @@ def test_uint64_is_not_read_through_int64():
     assert mismatch(np.array([2 ** 64 - 1], dtype=np.uint64), np.array([-1])).tolist() == [True]
     assert mismatch(np.array([7], dtype=np.uint64), np.array([7])).tolist() == [False]
     assert mismatch(np.array([7, 8], dtype=np.uint32), np.array([7, 7])).tolist() == [False, True]
+    # int64 against int64 exactly, not through float64 (where 2**53 + 1 is 2**53)
+    assert mismatch(np.array([2 ** 53 + 1]), np.array([2 ** 53])).tolist() == [True]
+    assert mismatch(np.array([2 ** 53 + 1], dtype=np.int64),
+                    np.array([2 ** 53 + 1])).tolist() == [False]
 
 
 def test_float_fast_path_only_below_2_to_the_53():
@@ -63,6 +71,12 @@ def test_float_fast_path_only_below_2_to_the_53():
                                                                                       False]
     assert mismatch(np.array([np.nan, np.inf, 1.5]), np.array([0, 0, 1])).tolist() == [True] * 3
     assert mismatch(np.zeros((0, 2)), np.zeros((0, 2), dtype=np.int64)).shape == (0, 2)
+
+
+def test_fractions_are_never_compared_as_floats():
+    third = np.array([Fraction(1, 3), Fraction(1, 2), 2], dtype=object)
+    assert mismatch(np.array([1 / 3, 0.5, 2.0]), third).tolist() == [True, False, False]
+    assert mismatch(np.array([0, 0, 2]), third).tolist() == [True, True, False]
 
 
 def test_mismatch_refuses_a_shape_it_cannot_compare():
@@ -75,6 +89,8 @@ def test_mismatch_refuses_a_shape_it_cannot_compare():
     (3, 3, True), (np.int8(-3), -3, True), (4, 3, False), (2 ** 53 + 1, 2 ** 53, False),
     (np.int64(2 ** 62 + 1), 2 ** 62, False), (2 ** 70, 2 ** 70, True),
     (Fraction(1, 3), Fraction(1, 3), True), (Fraction(1, 3), 0, False),
+    (sympy.Integer(3), 3, True), (sympy.Integer(2) ** 70, 2 ** 70, True),
+    (sympy.Rational(1, 3), Fraction(1, 3), True), (sympy.Rational(1, 3), 0, False),
     (0.5, Fraction(1, 2), True), (0.1, Fraction(1, 10), False),
     (np.float32(0.5), Fraction(1, 2), True), (np.float16(2.0), 2, True),
     (float("nan"), 0, False), (float("inf"), 0, False), (np.float64("-inf"), 0, False),
@@ -133,3 +149,175 @@ def test_rounded_range_excludes_delta_exactly_one_half():
     spec, eps = ConvSpec((4,), (4,)), 0.001838235294117647
     assert error_model(spec, eps, 1) == DELTA_LIMIT  # exactly 1/2 in floating point
     assert rounded_range(spec, eps) == 0  # rounding decides only below 1/2
+
+
+# -- core._exact: each way the symbolic run ends ---------------------------------------------
+BSPEC = ConvSpec((4, 4), (3, 3), bias=True)
+NOTHING = "exact (attempted): symbolic execution on polynomial entries; {}, so nothing was compared"
+
+
+@pytest.mark.parametrize(("fn", "status", "what", "summary"), [
+    (lambda x, w: None, Status.WRONG_DTYPE, "it returned None",
+     "the function returned None (a missing return statement?)"),
+    (lambda x, w: np.zeros((1, 1, 2, 2), bool), Status.WRONG_DTYPE, "it returned dtype bool",
+     "the output has dtype bool; expected numbers or polynomials"),
+    (lambda x, w: np.zeros((1, 1, 2, 2), complex), Status.WRONG_DTYPE,
+     "it returned dtype complex128", "the output has dtype complex128; expected numbers or "
+     "polynomials"),
+    (lambda x, w: np.zeros((1, 1, 2, 2), "U3"), Status.WRONG_DTYPE, "it returned dtype <U3",
+     "the output has dtype <U3; expected numbers or polynomials"),
+    (lambda x, w: np.full((1, 1, 2, 2), np.nan), Status.NOT_FINITE,
+     "its output is not polynomials", "the output holds a value that is not a polynomial: "
+     "value: expected an exact number, got the float nan"),
+    (lambda x, w: np.full((1, 1, 2, 2), -np.inf), Status.NOT_FINITE,
+     "its output is not polynomials", "the output holds a value that is not a polynomial: "
+     "value: expected an exact number, got the float -inf"),
+    (lambda x, w: np.full((1, 1, 2, 2), 0.5), Status.WRONG_DTYPE,
+     "its output is not polynomials", "the output holds a value that is not a polynomial: "
+     "value: expected an exact number, got the float 0.5"),
+    (lambda x, w: 1 / 0, Status.RAISED, "the call raised",
+     "the function raised ZeroDivisionError: division by zero"),
+])
+def test_a_symbolic_run_that_compares_nothing_says_so(fn, status, what, summary):
+    verdict = verify(fn, SPEC, method="exact")
+    assert verdict.status is status and not verdict and not verdict.proved
+    assert verdict.method == NOTHING.format(what)
+    assert verdict.summary.startswith(summary)
+
+
+def test_an_output_that_is_no_array_is_wrong_dtype():
+    class Opaque:
+        def __array__(self, *args, **kwargs):
+            raise RuntimeError("no array here")
+
+    verdict = verify(lambda x, w: Opaque(), SPEC, method="exact")
+    assert verdict.status is Status.WRONG_DTYPE and not verdict
+    assert verdict.method == NOTHING.format("its output is not an array")
+    assert verdict.summary == ("the output cannot be read as an array of numbers "
+                               "(RuntimeError: no array here)")
+
+
+def test_a_symbolic_run_past_the_timeout_is_timed_out():
+    def slow(x, w):
+        time.sleep(1.5)
+        return correlate(x, w, SPEC)
+
+    verdict = verify(slow, SPEC, method="exact", timeout=0.2)
+    assert verdict.status is Status.TIMED_OUT and not verdict
+    assert verdict.method == NOTHING.format("the call did not return")
+    assert verdict.summary == ("the function did not return within 0.2 s (it keeps running "
+                               "in a background thread)")
+    assert verdict.notes == ("raise timeout=, or use method='randomized' for a large layer",)
+
+
+def test_changing_the_input_is_refused_and_the_output_judged_too():
+    def zero_x(x, w):
+        out = correlate(x, w, SPEC)
+        x[0, 0, 0, 0] = 0
+        return out
+
+    def zero_w(x, w):
+        out = correlate(x, w, SPEC)
+        w[...] = 0
+        return out + 1
+
+    for fn, changed, note in ((zero_x, "x (1 entries)", "right"),
+                              (zero_w, "w (9 entries)", "wrong too")):
+        verdict = verify(fn, SPEC, method="exact")
+        assert verdict.status is Status.MUTATED_INPUT and not verdict and not verdict.proved
+        assert verdict.summary == "the function changed its input in place: " + changed
+        assert verdict.notes == ("the output itself is " + note,)
+
+
+def test_correct_counts_products_and_bias_terms():
+    verdict = verify(lambda x, w: correlate(x, w, SPEC), SPEC, method="exact")
+    assert verdict.status is Status.CORRECT and verdict.proved
+    assert verdict.summary == "proved equal to the spec at all 4 output positions (36 products)"
+    verdict = verify(lambda x, w, b: correlate(x, w, SPEC) + b.reshape(1, -1, 1, 1), BSPEC,
+                     method="exact")
+    assert verdict.status is Status.CORRECT and verdict.proved
+    assert verdict.summary == ("proved equal to the spec at all 4 output positions (36 products "
+                               "and 4 bias terms)")
+
+
+def test_wrong_names_its_positions_and_keeps_the_example():
+    def doubled(x, w):
+        out = correlate(x, w, SPEC)
+        out[0, 0, 1, 1] = out[0, 0, 1, 1] * 2
+        return out
+
+    verdict = verify(doubled, SPEC, method="exact")
+    assert verdict.status is Status.WRONG and not verdict and not verdict.proved
+    assert verdict.summary == "1 of 4 output positions differ"
+    assert verdict.differing == 1 and verdict.positions == ((0, 0, 1, 1),)
+    assert verdict.details[0] == "differing positions: out[0,0,1,1]"
+    assert verdict.details[1] == "out[0,0,1,1] has w[0,0,0,0]·x[0,0,1,1] 2 times where 1 belongs"
+    assert verdict.notes == ("no known mistake matches this output exactly; the raw difference "
+                             "is above",)
+    ex = verdict.example
+    assert ex is not None and ex.position == (0, 0, 1, 1) and ex.got == 2 * ex.expected != 0
+    got, want = verdict.first_forms
+    assert len(got) == len(want) == 9 and {c for _, c in got} == {2} and {c for _, c in want} == {1}
+
+
+def test_many_differing_positions_are_shown_with_an_ellipsis():
+    spec = ConvSpec((9, 9), (2, 2))
+    verdict = verify(lambda x, w: correlate(x, w, spec) + 1, spec, method="exact")
+    assert verdict.status is Status.WRONG and verdict.differing == 64
+    assert verdict.summary == "64 of 64 output positions differ"
+    assert verdict.details[0].endswith(" ...") and len(verdict.positions) < 64
+
+
+def test_a_wrong_shape_is_wrong_shape():
+    verdict = verify(lambda x, w: correlate(x, w, SPEC)[..., :1], SPEC, method="exact")
+    assert verdict.status is Status.WRONG_SHAPE and not verdict
+    assert verdict.summary == "the output has shape (1, 1, 2, 1) where the spec gives (1, 1, 2, 2)"
+
+
+# -- randomized.run_trials: the second phase on a smaller range ------------------------------
+SMALL = ConvSpec((6, 6), 3, in_channels=2, out_channels=2)
+F32 = float(np.finfo(np.float32).eps)
+
+
+def _noisy(x, w, spec, part=1e-7):
+    out = correlate(np.asarray(x, np.int64), np.asarray(w, np.int64), spec).astype(np.float64)
+    return out * (1 + part * np.cos(out))  # right to one part in 1 / part, never exact
+
+
+def test_a_precision_that_changes_between_phases_is_inconclusive():
+    small = rounded_range(SMALL, F32)
+
+    def float16_on_small_inputs(x, w):
+        noisy = _noisy(x, w, SMALL)
+        return noisy.astype(np.float32 if np.abs(x).max() > small else np.float16)
+
+    verdict = verify(float16_on_small_inputs, SMALL, method="randomized", max_probe_calls=0)
+    assert verdict.status is Status.INCONCLUSIVE and not verdict
+    assert verdict.summary == (
+        "the float output is not exact (precision eps = 1.2e-07) and agrees with the spec only "
+        "within the error bound of a correct float algorithm, which is >= 1/2 on inputs from "
+        f"[-{draws_for(SMALL).high}, {draws_for(SMALL).high}], and its precision changed between "
+        "calls (eps = 0.00098 on the smaller range)")
+
+
+def test_float32_noise_passes_only_on_the_smaller_range_with_both_ranges_named():
+    small, high = rounded_range(SMALL, F32), draws_for(SMALL).high
+    verdict = verify(lambda x, w: _noisy(x, w, SMALL).astype(np.float32), SMALL,
+                     method="randomized", max_probe_calls=0)
+    assert verdict.status is Status.PASSED and verdict and "rounded" in verdict.method
+    assert verdict.notes[0] == (
+        "the float output is not exact (precision eps = 1.2e-07) and agrees with the spec only "
+        "within the error bound of a correct float algorithm, which is >= 1/2 on inputs from "
+        f"[-{high}, {high}]: checked again on the smaller range {{-{small}, ..., {small}}} "
+        f"(|S| = {2 * small + 1}, int64)")
+    assert verdict.bound == pytest.approx((2 / (2 * small + 1)) ** verdict.trials)
+
+
+def test_no_range_below_one_half_is_inconclusive_with_zero_trials():
+    assert rounded_range(SMALL, 2.0 ** -10) == 0  # float16 on this layer: no range rounds
+    verdict = verify(lambda x, w: _noisy(x, w, SMALL, 1e-3).astype(np.float16), SMALL,
+                     method="randomized", max_probe_calls=0, numeric_dtype="int8")
+    assert verdict.status is Status.INCONCLUSIVE and not verdict and verdict.trials == 0
+    assert verdict.summary.endswith("; no input range with 3 or more values brings it below "
+                                    "1/2 on this layer, so rounding cannot decide")
+    assert verdict.notes == ("use a smaller layer, float64 output, or code that sums exactly",)

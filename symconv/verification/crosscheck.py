@@ -216,8 +216,8 @@ def _same(a: Any, b: Coefficient) -> bool:
         a = a.real
     if isinstance(a, numbers.Integral):
         return int(a) == b
-    if isinstance(a, Fraction):
-        return a == b
+    if isinstance(a, numbers.Rational):  # Fraction, sympy Rational: exactly, never via float
+        return Fraction(int(a.numerator), int(a.denominator)) == b
     if isinstance(a, np.floating):  # every width exactly: float() would round a longdouble
         return bool(np.isfinite(a)) and Fraction(*a.as_integer_ratio()) == b
     a = float(a)
