@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import sympy
 
-from symconv import ConvSpec, correlate, verify
+from symconv import ConvSpec, convolve, correlate, verify
 from symconv.verification.crosscheck import _same, mismatch
 from symconv.verification.rounding import (
     DELTA_LIMIT,
@@ -22,9 +22,10 @@ from symconv.verification.rounding import (
     deviations,
     draws_for,
     error_model,
+    expected_output,
     rounded_range,
 )
-from symconv.verification.verdict import Status
+from symconv.verification.verdict import Kind, Status
 
 SPEC = ConvSpec((4, 4), (3, 3))
 
@@ -321,3 +322,26 @@ def test_no_range_below_one_half_is_inconclusive_with_zero_trials():
     assert verdict.summary.endswith("; no input range with 3 or more values brings it below "
                                     "1/2 on this layer, so rounding cannot decide")
     assert verdict.notes == ("use a smaller layer, float64 output, or code that sums exactly",)
+
+
+# -- rounding.expected_output: exact at every magnitude --------------------------------------
+@pytest.mark.parametrize("spec", [
+    ConvSpec((5, 4), (3, 2), in_channels=2, out_channels=3, padding="same"),
+    ConvSpec((7,), 4, stride=2, dilation=1, padding=2, bias=True),
+    ConvSpec((6, 5), (2, 3), in_channels=4, out_channels=2, groups=2, dilation=(2, 1),
+             bias=True),
+])
+@pytest.mark.parametrize("kind", [Kind.CORRELATION, Kind.CONVOLUTION])
+@pytest.mark.parametrize("high", [9, 2 ** 20, 2 ** 26])  # 2**26: sums past 2**53
+def test_expected_output_is_the_exact_spec_output(spec, kind, high):
+    rng = np.random.default_rng(high)
+    x = rng.integers(-high, high + 1, spec.input_shape)
+    w = rng.integers(-high, high + 1, spec.weight_shape)
+    b = rng.integers(-high, high + 1, (spec.out_channels,)) if spec.bias else None
+    reference = convolve if kind is Kind.CONVOLUTION else correlate
+    want = reference(x.astype(object), w.astype(object), spec)
+    if b is not None:
+        want = want + b.astype(object).reshape((1, -1) + (1,) * spec.rank)
+    got = expected_output(x, w, spec, kind, b)
+    assert got.shape == want.shape
+    assert [int(v) for v in got.flat] == [int(v) for v in want.flat]
