@@ -15,6 +15,7 @@ import sympy
 
 from symconv import ConvSpec, convolve, correlate, verify
 from symconv.verification.crosscheck import _same, mismatch
+from symconv.verification.randomized import run_trials
 from symconv.verification.rounding import (
     DELTA_LIMIT,
     MAX_VALUE,
@@ -293,7 +294,9 @@ def test_a_precision_that_changes_between_phases_is_inconclusive():
         return noisy.astype(np.float32 if np.abs(x).max() > small else np.float16)
 
     verdict = verify(float16_on_small_inputs, SMALL, method="randomized", max_probe_calls=0)
-    assert verdict.status is Status.INCONCLUSIVE and not verdict
+    assert verdict.status is Status.INCONCLUSIVE and not verdict and verdict.trials == 0
+    found = run_trials(float16_on_small_inputs, SMALL, Kind.CORRELATION)
+    assert found.status is Status.INCONCLUSIVE and found.exact is False and found.trials == 0
     assert verdict.summary == (
         "the float output is not exact (precision eps = 1.2e-07) and agrees with the spec only "
         "within the error bound of a correct float algorithm, which is >= 1/2 on inputs from "
@@ -345,3 +348,63 @@ def test_expected_output_is_the_exact_spec_output(spec, kind, high):
     got = expected_output(x, w, spec, kind, b)
     assert got.shape == want.shape
     assert [int(v) for v in got.flat] == [int(v) for v in want.flat]
+
+
+def test_run_trials_defaults_are_eight_trials_from_seed_zero():
+    calls = []
+
+    def right(x, w):
+        calls.append(np.array(x, copy=True))
+        return correlate(x, w, SMALL)
+
+    found = run_trials(right, SMALL, Kind.CORRELATION)
+    assert found.status is Status.PASSED and found.trials == 8 and len(calls) == 8
+    draws = draws_for(SMALL)
+    assert np.array_equal(calls[0], draws.draw(np.random.default_rng(0), SMALL.input_shape))
+    assert run_trials(right, SMALL, Kind.CORRELATION, seed=1).samples[0][0].tolist() != \
+        calls[0].tolist()
+
+
+def test_randomized_check_passes_the_keyword_arguments():
+    def scaled(x, w, *, scale):
+        return scale * correlate(x, w, SMALL)
+
+    verdict = verify(scaled, SMALL, method="randomized", kwargs={"scale": 1})
+    assert verdict.status is Status.PASSED and verdict
+    verdict = verify(scaled, SMALL, method="randomized", kwargs={"scale": 2}, max_probe_calls=0)
+    assert verdict.status is Status.WRONG and not verdict
+
+
+ONE = ConvSpec((4, 4), 1)  # float16 output rounds only on {-1, 0, 1}: rounded_range is 1
+
+
+def _noisy16(x, w):
+    return _noisy(x, w, ONE, 1e-3).astype(np.float16)
+
+
+def test_a_smaller_range_of_magnitude_one_is_still_checked():
+    assert rounded_range(ONE, 2.0 ** -10) == 1
+    verdict = verify(_noisy16, ONE, method="randomized", max_probe_calls=0, numeric_dtype="int8")
+    assert verdict.status is Status.PASSED and verdict and verdict.trials == 35
+    assert verdict.summary.endswith("on 35 random integer inputs from [-1, 1]")
+    assert verdict.notes[0].endswith(": checked again on the smaller range {-1, ..., 1} "
+                                     "(|S| = 3, int8)")  # drawn in the dtype asked for
+
+
+def test_a_smaller_range_the_dtype_cannot_draw_is_inconclusive():
+    # uint8 on magnitude 1 has the values {0, 1}: no Schwartz-Zippel bound below 1
+    found = run_trials(_noisy16, ONE, Kind.CORRELATION, dtype="uint8")
+    assert found.status is Status.INCONCLUSIVE and found.trials == 0 and found.exact is False
+    assert found.summary.endswith("no input range with 3 or more values brings it below 1/2 "
+                                  "on this layer, so rounding cannot decide")
+
+
+def test_the_randomized_check_keeps_its_timeout():
+    def slow(x, w):
+        time.sleep(0.5)
+        return correlate(x, w, ONE)
+
+    verdict = verify(slow, ONE, method="randomized", timeout=0.1)
+    assert verdict.status is Status.TIMED_OUT and not verdict
+    assert verdict.summary == ("the function did not return within 0.1 s on integer inputs "
+                               "(call 1: random trial 1)")
