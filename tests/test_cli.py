@@ -11,18 +11,9 @@ import pytest
 
 from symconv import Theorem, correlate, theorem_names
 from symconv import theorems as theorems_module
-from symconv.cli import main
+from tests.cli_runner import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_cli(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse exits on its own errors
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_prove_all_prints_the_table(capsys):

@@ -13,8 +13,8 @@ import pytest
 
 import symconv
 from symconv import theorem_names
-from symconv.cli import main
 from symconv.cli.records import SCHEMA
+from tests.cli_runner import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYER_KEYS = {"description", "rank", "input_size", "kernel_size", "in_channels", "out_channels",
@@ -22,15 +22,6 @@ LAYER_KEYS = {"description", "rank", "input_size", "kernel_size", "in_channels",
               "input_shape", "weight_shape", "output_size", "output_shape"}
 PROOF_KEYS = {"theorem", "layer", "holds", "method", "positions", "products", "seconds",
               "counterexample"}
-
-
-def run_cli(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def run_json(capsys, *argv):

@@ -9,8 +9,8 @@ import textwrap
 import pytest
 
 from symconv import SpecError, prove, theorem_names
-from symconv.cli import main
 from symconv.cli.options import parse_padding
+from tests.cli_runner import run_cli
 
 USER_MODULE = textwrap.dedent('''
     import numpy as np
@@ -40,15 +40,6 @@ def userconv(tmp_path, monkeypatch):
     sys.modules.pop("papercut_conv", None)
     yield lambda: sys.modules["papercut_conv"]
     sys.modules.pop("papercut_conv", None)
-
-
-def run_cli(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize(("text", "rank", "expected"), [

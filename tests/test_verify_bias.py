@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from symconv import ConvSpec, SpecError, SymconvError, verify
-from symconv.cli import main
 from symconv.verification import MistakeKind, Status
 from symconv.verification.crosscheck import cases, draw_bound
 from symconv.verification.rounding import draws_for, error_at, error_model, expected_output
+from tests.cli_runner import run_cli
 
 SPEC = ConvSpec((5, 5), (3, 3), in_channels=2, out_channels=3, bias=True)
 
@@ -247,11 +247,7 @@ def test_cli_bias_exit_codes(tmp_path, monkeypatch, capsys, argv, code, text):
     (tmp_path / "userbias.py").write_text(USER_MODULE)
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
-    try:
-        got = main(["verify", *argv, "--input", "1x2x5x5", "--kernel", "3x2x3x3"])
-    except SystemExit as exc:
-        got = exc.code
-    out, err = capsys.readouterr()
+    got, out, err = run_cli(capsys, "verify", *argv, "--input", "1x2x5x5", "--kernel", "3x2x3x3")
     assert got == code, out + err
     assert text in out + err
     if code == 2:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from symconv.cli import main
+from tests import cli_runner
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,12 +42,7 @@ def user_dir(tmp_path, monkeypatch):
 
 
 def run_cli(capsys, *argv):
-    try:
-        code = main(["verify", *argv])
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+    return cli_runner.run_cli(capsys, "verify", *argv)
 
 
 def test_correct_function_exits_0(user_dir, capsys):

@@ -15,9 +15,9 @@ import textwrap
 import pytest
 
 from symconv import ConvSpec, SymconvError, verify
-from symconv.cli import main
 from symconv.verification import MistakeKind, Status
 from symconv.verification.rounding import expected_output
+from tests.cli_runner import run_cli
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -177,11 +177,7 @@ def test_cli_verifies_a_torch_module(tmp_path, monkeypatch, capsys, argv, code, 
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     sys.modules.pop("usertorch", None)
-    try:
-        got = main(["verify", *argv, "--input", "1x1x5x5"])
-    except SystemExit as exc:
-        got = exc.code
-    out, err = capsys.readouterr()
+    got, out, err = run_cli(capsys, "verify", *argv, "--input", "1x1x5x5")
     assert got == code, out + err
     assert text in out + err
     if code == 2:
