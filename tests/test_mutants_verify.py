@@ -415,3 +415,13 @@ def test_the_randomized_check_keeps_its_timeout():
     assert verdict.status is Status.TIMED_OUT and not verdict
     assert verdict.summary == ("the function did not return within 0.1 s on integer inputs "
                                "(call 1: random trial 1)")
+
+
+def test_expected_output_switches_to_python_integers_where_float64_would_round():
+    spec, a = ConvSpec((2,), 2), 2 ** 26 + 1
+    x, w = np.array([[[a, a]]]), np.array([[[a, a - 1]]])
+    # a*a + a*(a - 1) = 2**53 + 2**27 + 2**26 + 1: odd and above 2**53, so no float64
+    assert expected_output(x, w, spec, Kind.CORRELATION).tolist() == [[[a * a + a * (a - 1)]]]
+    bias = ConvSpec((1,), 1, bias=True)  # a bias near 2**63 would wrap in int64
+    one, b = np.array([[[1]]]), np.array([2 ** 63 - 1])
+    assert expected_output(one, one, bias, Kind.CORRELATION, b).tolist() == [[[2 ** 63]]]
