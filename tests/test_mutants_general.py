@@ -75,7 +75,10 @@ def test_sum_refuses_repeated_unbounded_and_dependent_variables():
     with pytest.raises(SymconvError, match=r"^bounds: expected distinct summation variables"):
         _sum(((x, A), (x, B)))
     plain = sympy.Symbol("v")
-    with pytest.raises(SymconvError, match="must be a sympy Symbol declared integer=True"):
+    with pytest.raises(SymconvError, match=re.escape(
+            "bounds: summation variable v must be a sympy Symbol declared integer=True, "
+            "nonnegative=True and nothing more (it runs from 0), e.g. sympy.Symbol('u', "
+            "integer=True, nonnegative=True)")):
         _sum(((plain, A),))
     with pytest.raises(SymconvError, match="must be a sympy Symbol"):
         _sum(((x + 1, A),))
@@ -155,7 +158,8 @@ def test_substitute_on_expressions_accesses_and_keys():
     with pytest.raises(SymconvError, match=r"^substitute: keys must be variables \(sympy "
                                            r"symbols\), got x \+ 1; replace"):
         substitute(x, {x + 1: 0})
-    with pytest.raises(SymconvError, match="a view is a definition; apply it with View.apply"):
+    with pytest.raises(SymconvError, match=r"^substitute: a view is a definition; apply it "
+                                           r"with View.apply$"):
         substitute(View("v", (x,), Access("t", (x,)), ""), {x: 0})
     assert substitute(Access("t", (x,)), {x: 3}).index[0] == sympy.Integer(3)
 
