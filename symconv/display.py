@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from .engine import Counterexample, Proof, _format_term
 from .errors import SymconvError
 from .ring import format_monomial
-from .verification.verdict import MistakeKind, Verdict
+from .verification.verdict import Verdict
 
 if TYPE_CHECKING:  # not imported here: it loads sympy, and ``import symconv`` does not
     from .general.prover import GeneralProof
@@ -202,13 +202,7 @@ def _verdict(verdict: Verdict) -> tuple[Block, ...]:
             "bilinear map"
         rows.append(("bound", _t(f"a wrong {what} (integer coefficients) passes with "
                                  f"chance <= {verdict.bound:.3g} ({verdict.trials} trials)")))
-    # as Verdict.__str__: the first mistake of the products, then others with the same products;
-    # a mistake of the bias term (or of the shape) is named beside them
-    bias = [m.kind.value.startswith("bias") for m in verdict.mistakes]
-    first = next((i for i, b in enumerate(bias) if not b), None)
-    for i, m in enumerate(verdict.mistakes):
-        label = "mistake" if i == first or bias[i] or \
-            m.kind is MistakeKind.WRONG_OUTPUT_SHAPE else "same products as"
+    for label, m in verdict.labelled_mistakes():
         rows.append((label, _t(Strong(m.kind.value), f": {m.detail}")))
     rows.append(("time", _t(f"{verdict.elapsed:.3f} s")))
     blocks: list[Block] = [Head(verdict.status.value.upper(), verdict.status.ok,

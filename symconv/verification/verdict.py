@@ -167,6 +167,15 @@ class Verdict:
         from ..display import to_html
         return to_html(self)
 
+    def labelled_mistakes(self) -> list[tuple[str, Mistake]]:
+        """The named mistakes, each with its label: ``'mistake'`` for the first mistake of the
+        products (and for a mistake of the bias term or of the shape, named beside it),
+        ``'same products as'`` for other mistakes that compute the very same products."""
+        first = next((m for m in self.mistakes if not m.kind.about_bias), None)
+        return [("mistake" if m is first or m.kind.about_bias
+                 or m.kind is MistakeKind.WRONG_OUTPUT_SHAPE else "same products as", m)
+                for m in self.mistakes]
+
     def __str__(self) -> str:
         head = self.status.value.upper()
         lines = [f"{head}: {self.summary}",
@@ -176,10 +185,7 @@ class Verdict:
             what = "bilinear map" if not self.spec.bias else "bilinear map plus bias"
             lines.append(f"  chance that a wrong {what} (integer coefficients) passes: "
                          f"<= {self.bound:.3g} ({self.trials} trials)")
-        first = next((m for m in self.mistakes if not m.kind.about_bias), None)
-        for m in self.mistakes:
-            lines.append(f"  mistake: {m}" if m is first or m.kind.about_bias or
-                         m.kind is MistakeKind.WRONG_OUTPUT_SHAPE else f"  same products as: {m}")
+        lines += [f"  {label}: {m}" for label, m in self.labelled_mistakes()]
         lines += [f"  {d}" for d in self.details]
         if self.example is not None:
             lines.append("  concrete example (paste into a test):")
