@@ -36,6 +36,7 @@ from .forms import (
     im2col_matmul,
     patches,
 )
+from .progress import QUIET, Progress
 from .ring import Polynomial
 from .spec import ConvSpec, PaddingMode, output_length
 from .tensors import Backend, substitute, symbolic_input, symbolic_weight
@@ -87,6 +88,8 @@ __all__ = [
     "to_markdown", "to_html",
     # numbers and other libraries' conventions
     "numeric", "PADDING_NAMES", "Translation", "translate",
+    # progress bars for long runs
+    "Progress", "QUIET",
 ]
 
 
