@@ -36,6 +36,7 @@ from .forms import (
     im2col_matmul,
     patches,
 )
+from .networks import Layer, distinct_layers, layer_products, network_layers, network_names
 from .progress import QUIET, Progress
 from .ring import Polynomial
 from .spec import ConvSpec, PaddingMode, output_length
@@ -69,6 +70,8 @@ __all__ = [
     # layer description and errors
     "ConvSpec", "PaddingMode", "output_length", "SymconvError", "SpecError", "NotExactError",
     "specs_from_module", "module_function",
+    # whole networks (torchvision's architectures) as ConvSpecs
+    "Layer", "network_names", "network_layers", "distinct_layers", "layer_products",
     # symbolic tensors and the exact carrier
     "Backend", "Polynomial", "symbolic_input", "symbolic_weight", "substitute",
     # formulations

@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import SymconvError
 from ..spec import ConvSpec
 from ..theorems import DEFAULT_SPECS, get_theorem, prove, theorem_names
+from .network import add_network_option, run_network
 from .options import add_output_options, add_spec_options, given_options, spec_from_options
 from .records import document, dumps, general_record, proof_record
 
@@ -33,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "rewrite steps; with NAME print that proof (takes no layer options)")
     add_spec_options(p)
     add_output_options(p)
+    add_network_option(p)
     p.set_defaults(run=run)
 
 
@@ -88,6 +90,8 @@ def _plan(args: argparse.Namespace) -> tuple[list[str], list[tuple[str, ConvSpec
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.network is not None:
+        return run_network(args)
     if args.all_sizes:
         return _all_sizes(args)
     names, specs = _plan(args)
