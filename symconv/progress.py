@@ -21,14 +21,29 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 from collections.abc import Callable, Iterator
-from typing import IO
+from typing import IO, Any
 
 __all__ = ["Progress", "QUIET"]
 
 
 def _noop(n: int = 1) -> None:
     """The ``advance`` of a disabled phase: does nothing."""
+
+
+#: A phase without a total: its description and elapsed time, then also its count.
+_ELAPSED = "{desc} [{elapsed}]"
+_COUNTED = "{desc}: {n_fmt}{unit} [{elapsed}, {rate_fmt}]"
+
+#: Seconds between redraws of a running bar, so elapsed time and ETA move during long calls.
+TICK_SECONDS = 0.5
+
+
+def _tick(bar: Any, stop: threading.Event) -> None:
+    """Redraw ``bar`` every :data:`TICK_SECONDS` until ``stop`` is set."""
+    while not stop.wait(TICK_SECONDS):
+        bar.refresh()
 
 
 class Progress:
@@ -94,7 +109,9 @@ class Progress:
         >>> print(out.getvalue().strip().split("\\r")[-1].split(" [")[0])
         writing: 3page
 
-        Phases nest: an inner phase shows its own bar below the outer one while it runs.
+        Phases nest: an inner phase shows its own bar below the outer one while it runs.  A
+        running bar is redrawn every :data:`TICK_SECONDS`, so its elapsed time moves even while
+        one long call blocks.
         """
         if not self._enabled:
             yield _noop
@@ -102,13 +119,21 @@ class Progress:
         from tqdm import tqdm
 
         bar = tqdm(total=total, desc=description, unit=unit, file=self.stream,
-                   leave=None, dynamic_ncols=True, mininterval=0.2, smoothing=0.1)
+                   leave=None, dynamic_ncols=True, mininterval=0.2, smoothing=0.1,
+                   bar_format=_ELAPSED if total is None else None)
+        stop = threading.Event()
+        ticker = threading.Thread(target=_tick, args=(bar, stop), daemon=True)
+        ticker.start()
         try:
             def advance(n: int = 1) -> None:
+                if bar.bar_format == _ELAPSED:  # no total: the count shows once there is one
+                    bar.bar_format = _COUNTED
                 bar.update(n)
 
             yield advance
         finally:
+            stop.set()
+            ticker.join()
             bar.close()
 
     def message(self, text: str) -> None:

@@ -117,3 +117,22 @@ def test_a_progress_is_a_message_callback():
     Progress(True, stream=stream)("phase two")
     assert stream.getvalue() == "phase two\n"
     assert repr(QUIET) == "Progress(enabled=False)"
+
+
+def test_a_running_phase_is_redrawn_while_the_caller_blocks(monkeypatch):
+    import time
+
+    import symconv.progress as progress_module
+
+    monkeypatch.setattr(progress_module, "TICK_SECONDS", 0.05)
+    stream = io.StringIO()
+    with Progress(enabled=True, stream=stream).phase("building the derivation"):
+        time.sleep(0.4)  # no advance at all: only the ticker draws
+    assert stream.getvalue().count("building the derivation") >= 3
+
+
+def test_a_phase_without_total_or_count_shows_only_its_elapsed_time():
+    stream = io.StringIO()
+    with Progress(enabled=True, stream=stream).phase("compiling with pdflatex"):
+        pass
+    assert stream.getvalue().strip().split("\r")[-1] == "compiling with pdflatex [00:00]"
