@@ -32,6 +32,7 @@ True
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -40,7 +41,7 @@ from .arithmetic import widen
 from .errors import SpecError
 from .spec import ConvSpec, Pads
 
-__all__ = ["Im2colLayout", "check_operands", "pad", "patches", "im2col", "correlate",
+__all__ = ["Im2colLayout", "as_array", "check_operands", "pad", "patches", "im2col", "correlate",
            "elementwise_sum", "flattened_dot", "im2col_matmul", "convolve", "flip"]
 
 
@@ -51,19 +52,27 @@ class Im2colLayout(str, enum.Enum):
     BATCH_FASTEST = "batch-fastest"  #: column ``(oh * OW + ow) * N + n`` (cs231n's conv_fast)
 
 
+def as_array(value: Any) -> Any:
+    """``np.asarray(value)``, except that a duck array (a carrier implementing numpy's
+    ``__array_function__`` protocol, such as :class:`symconv.vector.FormArray`) stays itself."""
+    if not isinstance(value, np.ndarray) and hasattr(type(value), "__array_function__"):
+        return value
+    return np.asarray(value)
+
+
 def check_operands(x: np.ndarray, w: np.ndarray | None,
                    spec: ConvSpec) -> tuple[np.ndarray, ...]:
     """``x`` (and ``w``) as arrays of the spec's shapes, or a SpecError naming the fix."""
     if not isinstance(spec, ConvSpec):
         raise SpecError(f"spec: expected a ConvSpec, got {type(spec).__name__}; "
                         "build one with ConvSpec(input_size, kernel_size, ...)")
-    x = np.asarray(x)
+    x = as_array(x)
     if x.shape != spec.input_shape:
         raise SpecError(f"x: expected shape {spec.input_shape} (batch, in_channels, *input_size)"
                         f", got {x.shape}; add the missing axes, e.g. x[None, None]")
     if w is None:
         return (x,)
-    w = np.asarray(w)
+    w = as_array(w)
     if w.shape != spec.weight_shape:
         raise SpecError(f"w: expected shape {spec.weight_shape} (out_channels, in_channels // "
                         f"groups, *kernel_size), got {w.shape}; add the missing axes, "
@@ -251,7 +260,7 @@ def flip(w: np.ndarray) -> np.ndarray:
     >>> flip(np.array([[[1, 2, 3]]]))
     array([[[3, 2, 1]]])
     """
-    w = np.asarray(w)
+    w = as_array(w)
     if w.ndim < 3:
         raise SpecError(f"w: expected a weight (out_channels, in_channels, *kernel_size) with at "
                         f"least 3 axes, got shape {w.shape}; add axes, e.g. w[None, None]")

@@ -41,6 +41,8 @@ class Backend(str, enum.Enum):
 
     SYMPY = "sympy"  #: ``sympy.Symbol`` entries: readable, printable, slow to combine
     RING = "ring"  #: :class:`~symconv.ring.Polynomial` entries: exact and fast
+    VECTOR = "vector"  #: :class:`~symconv.vector.FormArray`: term arrays, for layers of real size
+    AUTO = "auto"  #: vector for large bilinear instances, ring otherwise (``theorems.prove``)
 
 
 def variable_name(base: str, index: tuple[int, ...]) -> str:
@@ -66,6 +68,10 @@ def symbolic_tensor(shape: tuple[int, ...], base: str,
         import sympy
 
         make = sympy.Symbol
+    elif Backend(backend) in (Backend.VECTOR, Backend.AUTO):
+        raise SymconvError(f"backend: {Backend(backend).value!r} tensors belong to a "
+                           "symconv.vector.Space (all tensors of a proof at once); use "
+                           "space_tensor(Space({...}), name), or backend='ring'")
     else:
         make = Polynomial.variable
     out = np.empty(shape, dtype=object)

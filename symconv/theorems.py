@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from .forms import (
     flip,
     im2col_matmul,
 )
+from .progress import QUIET, Progress
 from .spec import ConvSpec
 from .tensors import Backend, symbolic_input, symbolic_weight
 
@@ -148,36 +150,84 @@ def get_theorem(name: str) -> Theorem:
         raise SymconvError(f"theorem: no theorem named {name!r}; {hint}") from None
 
 
-def prove(name: str | Theorem, spec: ConvSpec, *, backend: Backend | str = Backend.RING,
-          progress: Callable[[str], None] | None = None) -> Proof:
+#: ``backend='auto'`` runs instances with at least this many products on the vector carrier.
+AUTO_VECTOR_PRODUCTS = 20_000
+
+
+def _carrier(thm: Theorem, spec: ConvSpec, backend: Backend | str) -> Backend:
+    chosen = Backend(backend)
+    if chosen is not Backend.AUTO:
+        return chosen
+    products = spec.products_per_output * math.prod(spec.output_shape)
+    tensors = thm.name != "output-size"  # the one theorem about numbers, not tensors
+    return Backend.VECTOR if tensors and products >= AUTO_VECTOR_PRODUCTS else Backend.RING
+
+
+def prove(name: str | Theorem, spec: ConvSpec, *, backend: Backend | str = Backend.AUTO,
+          progress: Progress | Callable[[str], None] | None = None) -> Proof:
     """Prove one theorem on one ConvSpec by symbolic execution of both sides.
 
-    ``backend='ring'`` (default) executes on exact sparse polynomials; ``backend='sympy'`` on
-    sympy symbols (slower, same canonical forms).  ``progress(message)`` hears about each phase,
-    for long proofs.
+    ``backend='auto'`` (default) runs large instances on the vector carrier
+    (:mod:`symconv.vector`: term arrays, in chunks of the weight) and small ones on exact sparse
+    polynomials (``'ring'``); ``'sympy'`` runs on sympy symbols (slow, same canonical forms).
+    All carriers decide the same identity exactly.  ``progress`` is a
+    :class:`~symconv.progress.Progress` (a bar per phase) or a callable hearing each phase.
+    Work whose estimate exceeds the limits of :mod:`symconv.resources` is refused up front.
 
     >>> proof = prove("convolution-is-flipped-correlation", ConvSpec((6,), (4,), padding="same"))
     >>> bool(proof), proof.positions, proof.products
     (True, 6, 20)
+    >>> big = prove("dot-equals-im2col", ConvSpec((16, 16), (3, 3), in_channels=8,
+    ...                                            out_channels=8))
+    >>> bool(big), big.method.startswith("canonical term arrays")
+    (True, True)
     """
     thm = name if isinstance(name, Theorem) else get_theorem(name)
     if not isinstance(spec, ConvSpec):
         raise SpecError(f"spec: expected a ConvSpec, got {type(spec).__name__} {spec!r}; "
                         f"e.g. prove({thm.name!r}, ConvSpec((5, 5), (3, 3)))")
-    tell = progress or (lambda message: None)
+    carrier = _carrier(thm, spec, backend)
+    if thm.name != "output-size":
+        from .resources import WORK, guard
+
+        # a theorem without a cost model is costed as the dearest one (four formulations)
+        known = thm.name if thm.name in WORK["prove"] else "all-formulations-agree"
+        guard(spec, "prove", theorem=known, backend=carrier.value)
+    bar = progress if isinstance(progress, Progress) else None
+    tell = progress if callable(progress) and bar is None else (lambda message: None)
+    if carrier is Backend.VECTOR:
+        return _prove_vector(thm, spec, bar or QUIET, tell)
     start = time.perf_counter()
-    x = symbolic_input(spec, backend=backend)
-    w = symbolic_weight(spec, backend=backend)
+    x = symbolic_input(spec, backend=carrier)
+    w = symbolic_weight(spec, backend=carrier)
     tell(f"building {thm.left_label} by symbolic execution")
-    left = thm.left(x, w, spec)
+    with (bar or QUIET).phase(f"building {thm.left_label}"):
+        left = thm.left(x, w, spec)
     tell(f"building {thm.right_label} by symbolic execution")
-    right = thm.right(x, w, spec)
+    with (bar or QUIET).phase(f"building {thm.right_label}"):
+        right = thm.right(x, w, spec)
     built = time.perf_counter() - start
     tell(f"comparing canonical forms of {left.size} entries")
-    proof = prove_equal(left, right, f"{thm.name} on {spec.describe()}")
+    with (bar or QUIET).phase("comparing canonical forms", total=left.size,
+                              unit="entry") as advance:
+        proof = prove_equal(left, right, f"{thm.name} on {spec.describe()}",
+                            progress=lambda done, total: advance(4096))
     steps = (f"built {thm.left_label} and {thm.right_label} by symbolic execution "
-             f"({Backend(backend).value}) in {built:.3f} s", *proof.steps)
+             f"({carrier.value}) in {built:.3f} s", *proof.steps)
     return dataclasses.replace(proof, steps=steps, elapsed=time.perf_counter() - start)
+
+
+def _prove_vector(thm: Theorem, spec: ConvSpec, bar: Progress,
+                  tell: Callable[[str], None]) -> Proof:
+    from .vector.chunks import chunk_bounds, prove_chunked
+
+    tell(f"building {thm.left_label} and {thm.right_label} on term arrays, chunk by chunk")
+    chunks = len(chunk_bounds(spec))
+    with bar.phase(f"{thm.name}: chunks of the weight", total=chunks, unit="chunk") as advance:
+        proof = prove_chunked(thm, spec, progress=lambda done, total: advance(1))
+    steps = (f"built {thm.left_label} and {thm.right_label} by symbolic execution (vector: "
+             f"term arrays) in {proof.elapsed:.3f} s", *proof.steps)
+    return dataclasses.replace(proof, steps=steps)
 
 
 #: The configurations ``symconv prove`` checks every theorem on.
