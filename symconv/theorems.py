@@ -195,8 +195,17 @@ def prove(name: str | Theorem, spec: ConvSpec, *, backend: Backend | str = Backe
         guard(spec, "prove", theorem=known, backend=carrier.value)
     bar = progress if isinstance(progress, Progress) else None
     tell = progress if callable(progress) and bar is None else (lambda message: None)
+    fallback: tuple[str, ...] = ()
     if carrier is Backend.VECTOR:
-        return _prove_vector(thm, spec, bar or QUIET, tell)
+        from .vector import UnsupportedError
+
+        try:
+            return _prove_vector(thm, spec, bar or QUIET, tell)
+        except UnsupportedError as err:
+            if Backend(backend) is not Backend.AUTO:
+                raise
+            fallback = (f"vector carrier declined ({err}); proved on the ring carrier",)
+            carrier = Backend.RING
     start = time.perf_counter()
     x = symbolic_input(spec, backend=carrier)
     w = symbolic_weight(spec, backend=carrier)
@@ -212,7 +221,7 @@ def prove(name: str | Theorem, spec: ConvSpec, *, backend: Backend | str = Backe
                               unit="entry") as advance:
         proof = prove_equal(left, right, f"{thm.name} on {spec.describe()}",
                             progress=lambda done, total: advance(4096))
-    steps = (f"built {thm.left_label} and {thm.right_label} by symbolic execution "
+    steps = (*fallback, f"built {thm.left_label} and {thm.right_label} by symbolic execution "
              f"({carrier.value}) in {built:.3f} s", *proof.steps)
     return dataclasses.replace(proof, steps=steps, elapsed=time.perf_counter() - start)
 

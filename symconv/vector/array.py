@@ -22,6 +22,7 @@ right after it writes the reduced positions directly.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -49,6 +50,23 @@ class FormArray:
                  parts: tuple[Part, ...] = (), lazy: Any = None) -> None:
         self.space, self.shape, self.types = space, tuple(int(s) for s in shape), types
         self._dense, self._parts, self._lazy = dense, parts, lazy
+        #: numpy would return a view here: the array it views, and the views of this one
+        self._base: FormArray | None = None
+        self._views: list[weakref.ref[FormArray]] = []
+        self._stale = False
+
+    def _live(self) -> None:
+        """Refuse to read a view whose base was written after the view was taken."""
+        if self._stale:
+            raise UnsupportedError("view: the code reads a view of an array it wrote to after "
+                                   "taking the view (numpy views share memory; the vector "
+                                   "carrier's results are copies)")
+
+    def _as_view_of(self, source: FormArray) -> FormArray:
+        root = source._base if source._base is not None else source
+        self._base = root
+        root._views.append(weakref.ref(self))
+        return self
 
     # ---- construction ----
 
@@ -114,6 +132,7 @@ class FormArray:
 
     def dense(self) -> tuple[np.ndarray, np.ndarray | None] | None:
         """``(keys, coefficients)`` with one term per entry, or None when an entry has two."""
+        self._live()
         if self._dense is not None:
             return self._dense
         pos, key, coef = self.terms()
@@ -129,6 +148,7 @@ class FormArray:
 
     def parts(self) -> tuple[Part, ...]:
         """The terms as parts (flat arrays), without concatenating them."""
+        self._live()
         if self._lazy is not None:
             from .products import evaluate
 
@@ -174,6 +194,7 @@ class FormArray:
 
     def gather(self, src: np.ndarray) -> FormArray:
         """The tensor of shape ``src.shape`` whose entry ``r`` is entry ``src[r]`` (-1: zero)."""
+        self._live()
         src = np.asarray(src)
         dense = self._dense if self._dense is not None or self._lazy is not None else self.dense()
         if dense is not None:
@@ -191,6 +212,10 @@ class FormArray:
         return np.arange(self.size, dtype=np.int64).reshape(self.shape)
 
     def reshape(self, *shape: Any, order: str = "C") -> FormArray:
+        return self._reshape(*shape, order=order)._as_view_of(self)
+
+    def _reshape(self, *shape: Any, order: str = "C") -> FormArray:
+        self._live()
         if order != "C":
             raise UnsupportedError("reshape: only order='C' is supported")
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
@@ -205,6 +230,10 @@ class FormArray:
         return self.with_parts(target, self.parts())
 
     def transpose(self, *axes: Any) -> FormArray:
+        return self._transpose(*axes)._as_view_of(self)
+
+    def _transpose(self, *axes: Any) -> FormArray:
+        self._live()
         if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
             axes = tuple(axes[0]) if axes[0] is not None else ()
         axes = tuple(range(self.ndim))[::-1] if not axes else tuple(
@@ -301,11 +330,13 @@ class FormArray:
 
     def __getitem__(self, index: Any) -> FormArray:
         index = _plain_index(index)
+        self._live()
         if self._dense is None:
             shape = _reshape_of(self.shape, index)
             if shape is not None:
                 return self.reshape(shape)
-        return self.gather(self.index_map()[index])
+        out = self.gather(self.index_map()[index])
+        return out._as_view_of(self) if _is_basic(index) else out
 
     def __setitem__(self, index: Any, value: Any) -> None:
         from .functions import assign
@@ -313,6 +344,16 @@ class FormArray:
         assign(self, index, value, accumulate=False)
 
     def _become(self, other: FormArray) -> None:
+        """Take ``other``'s value in place (a write); views taken before become unreadable."""
+        if self._base is not None:
+            raise UnsupportedError("view: the code writes into a view of another array "
+                                   "(numpy would change that array too; the vector carrier "
+                                   "cannot follow writes through views)")
+        for ref in self._views:
+            view = ref()
+            if view is not None:
+                view._stale = True
+        self._views = []
         self.shape, self.types = other.shape, other.types
         self._dense, self._parts, self._lazy = other._dense, other._parts, other._lazy
 
@@ -366,6 +407,13 @@ def _reshape_of(shape: tuple[int, ...], index: Any) -> tuple[int, ...] | None:
     if view.size == base.size and start == 0 and view.flags.c_contiguous:
         return view.shape
     return None
+
+
+def _is_basic(index: Any) -> bool:
+    """Whether numpy answers ``a[index]`` with a view (ints, slices, None, Ellipsis only)."""
+    pieces = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice))
+               for p in pieces)
 
 
 def _plain_index(index: Any) -> Any:

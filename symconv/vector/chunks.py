@@ -84,7 +84,7 @@ def _run_chunk(theorem: Any, spec: ConvSpec, bounds: tuple[int, int], chunked: b
     return False, diff.positions, diff.counterexample, products, left.size
 
 
-def prove_chunked(theorem: Any, spec: ConvSpec, *, chunk_products: int = CHUNK_PRODUCTS,
+def prove_chunked(theorem: Any, spec: ConvSpec, *, chunk_products: int | None = None,
                   workers: int | None = None,
                   progress: Callable[[int, int], None] | None = None) -> Proof:
     """Prove ``theorem`` on ``spec`` with the vector carrier, chunk by chunk of the weight.
@@ -93,7 +93,7 @@ def prove_chunked(theorem: Any, spec: ConvSpec, *, chunk_products: int = CHUNK_P
     several cores); ``progress(done, total)`` hears about each finished chunk.
     """
     start = time.perf_counter()
-    bounds = chunk_bounds(spec, chunk_products)
+    bounds = chunk_bounds(spec, chunk_products or CHUNK_PRODUCTS)
     chunked = len(bounds) > 1
     total = spec.products_per_output * math.prod(spec.output_shape)
     if workers is None:
