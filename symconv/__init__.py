@@ -23,7 +23,7 @@ from . import numeric
 from .conventions import PADDING_NAMES, Translation, translate
 from .display import to_html, to_markdown
 from .engine import Counterexample, Proof, prove_equal
-from .errors import NotExactError, SpecError, SymconvError
+from .errors import NotExactError, ResourceError, SpecError, SymconvError
 from .example import worked_example
 from .forms import (
     Im2colLayout,
@@ -38,6 +38,7 @@ from .forms import (
 )
 from .networks import Layer, distinct_layers, layer_products, network_layers, network_names
 from .progress import QUIET, Progress
+from .resources import Estimate, estimate, guard
 from .ring import Polynomial
 from .spec import ConvSpec, PaddingMode, output_length
 from .tensors import Backend, substitute, symbolic_input, symbolic_weight
@@ -93,6 +94,8 @@ __all__ = [
     "numeric", "PADDING_NAMES", "Translation", "translate",
     # progress bars for long runs
     "Progress", "QUIET",
+    # resource guards: estimates before any work, refusals above the limits
+    "ResourceError", "Estimate", "estimate", "guard",
 ]
 
 

@@ -13,7 +13,7 @@ stride: expected an integer >= 1 on every axis, got 0; use stride=1 for a dense 
 
 from __future__ import annotations
 
-__all__ = ["SymconvError", "SpecError", "NotExactError"]
+__all__ = ["SymconvError", "SpecError", "NotExactError", "ResourceError"]
 
 
 class SymconvError(ValueError):
@@ -26,3 +26,8 @@ class SpecError(SymconvError):
 
 class NotExactError(SymconvError):
     """An identity was asked of values that cannot be compared exactly (floats, non-polynomials)."""
+
+
+class ResourceError(SymconvError):
+    """The work asked for would take longer or need more memory than the limit allows; the
+    message gives the estimate, the limit and the alternatives (see :mod:`symconv.resources`)."""

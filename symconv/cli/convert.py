@@ -8,8 +8,15 @@ import numpy as np
 
 from ..conventions import Target, Translation, translate
 from ..numeric import conv
+from ..resources import guard
 from ..spec import ConvSpec
-from .options import add_output_options, add_spec_options, spec_from_options
+from .options import (
+    add_limit_options,
+    add_output_options,
+    add_spec_options,
+    limits_from_options,
+    spec_from_options,
+)
 from .records import document, dumps, spec_record
 
 
@@ -22,6 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="one of: " + ", ".join(t.value for t in Target))
     add_spec_options(p)
     add_output_options(p)
+    add_limit_options(p)
     p.set_defaults(run=run)
 
 
@@ -53,6 +61,7 @@ def _record(t: Translation, outcome: str, message: str) -> dict[str, object]:
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_options(args)
     translations = translate(spec, args.to)
+    guard(spec, "convert", **limits_from_options(args))  # the numeric check runs the layer
     checks = [_check(t, spec) for t in translations]
     failed = any(outcome == MISMATCH for outcome, _ in checks)
     if args.json:

@@ -1,4 +1,9 @@
-"""``symconv derive NAME [layer options] [--names I,K,S] --format FORMAT [-o FILE]``."""
+"""``symconv derive NAME [layer options] [--names I,K,S] --format FORMAT [-o FILE]``.
+
+A derivation estimated to take seconds shows its phases on stderr (building, formatting,
+compiling, writing) when stderr is a terminal; ``--quiet`` silences them and the ``wrote FILE``
+lines.  Work estimated above ``--max-seconds`` / ``--max-memory`` is refused before it starts.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,10 @@ import sys
 from typing import TYPE_CHECKING
 
 from ..errors import SymconvError
+from ..progress import QUIET, Progress
+from ..resources import guard, limited
 from ..theorems import theorem_names
-from .options import add_spec_options, spec_from_options
+from .options import add_limit_options, add_spec_options, limits_from_options, spec_from_options
 
 if TYPE_CHECKING:  # symconv.latex (sympy) loads in run(), so that --help stays light
     from ..latex.derivation import Derivation
@@ -43,12 +50,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="write here (default stdout; required for png and figures)")
     p.add_argument("--dpi", default="150", help=f"resolution of PNG output ({DPI_RANGE[0]} to "
                                                  f"{DPI_RANGE[1]}, default 150)")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress and no 'wrote FILE' lines on stderr")
     add_spec_options(p)
+    add_limit_options(p)
     p.set_defaults(run=run)
 
 
 #: Accepted ``--dpi`` values.
 DPI_RANGE = (10, 1200)
+
+#: A derivation estimated to take at least this long shows its phases (as do PNG and figures,
+#: which run pdflatex or matplotlib).
+LONG_DERIVE_SECONDS = 2.0
 
 
 def _dpi(text: str) -> int:
@@ -70,9 +84,12 @@ def _format(text: str) -> Format:
                            f"got {text!r}") from None
 
 
-def _write_png(derivation: Derivation, path: str, dpi: int) -> list[str]:
+def _write_png(derivation: Derivation, path: str, dpi: int, progress: Progress) -> list[str]:
     from ..latex.compile import pdf_to_png, pdflatex
-    pages = pdf_to_png(pdflatex(derivation.document()).pdf, dpi)  # all pages, then files
+    with progress.phase("compiling the document with pdflatex"):
+        pdf = pdflatex(derivation.document()).pdf
+    with progress.phase(f"rendering the pages at {dpi} dpi with pdftoppm"):
+        pages = pdf_to_png(pdf, dpi)  # all pages, then files
     if not pages or not all(pages):
         raise SymconvError("png: pdftoppm produced no page; try --format document")
     stem, ext = os.path.splitext(path)
@@ -96,6 +113,11 @@ def _write_all(files: list[tuple[str, bytes]]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    with limited(**limits_from_options(args)):  # also the guards inside the library
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from ..latex.names import Names
     from ..latex.recipes import derivations, derive
 
@@ -108,31 +130,43 @@ def run(args: argparse.Namespace) -> int:
     spec = spec_from_options(args)
     if fmt in (Format.PNG, Format.FIGURES_PNG, Format.FIGURES_SVG) and not args.output:
         raise SymconvError(f"-o: --format {fmt.value} writes image files; give -o FILE")
-    derivation = derive(args.name, spec, names=names)
+    est = guard(spec, "derive", theorem=args.name)  # before anything is built
+    progress = Progress(enabled=False if args.quiet else None)
+    if est.seconds < LONG_DERIVE_SECONDS and fmt in (Format.LATEX, Format.MATHJAX,
+                                                     Format.MARKDOWN, Format.DOCUMENT):
+        progress = QUIET
+    progress.message(f"deriving {args.name} on {spec.describe()}: estimated {est}")
+    with progress.phase("building the derivation (every step proved as it is built)"):
+        derivation = derive(args.name, spec, names=names)
     try:
-        return _emit(derivation, fmt, args)
+        return _emit(derivation, fmt, args, progress)
     except OSError as err:
         raise SymconvError(f"-o: cannot write {args.output!r} ({err.strerror}); choose a "
                            "writable path") from None
 
 
-def _emit(derivation: Derivation, fmt: Format, args: argparse.Namespace) -> int:
+def _emit(derivation: Derivation, fmt: Format, args: argparse.Namespace,
+          progress: Progress) -> int:
     if fmt is Format.PNG:
-        paths = _write_png(derivation, args.output, args.dpi)
+        paths = _write_png(derivation, args.output, args.dpi, progress)
     elif fmt in (Format.FIGURES_PNG, Format.FIGURES_SVG):
         from ..latex.plots import render_figures
         kind = fmt.value.split("-")[1]
-        images = render_figures(derivation, kind, args.dpi)  # every image before any file
+        with progress.phase(f"drawing {len(derivation.figures)} figures with matplotlib"):
+            images = render_figures(derivation, kind, args.dpi)  # every image before any file
         stem = os.path.splitext(args.output)[0]
         paths = _write_all([(f"{stem}-{k}.{kind}", image) for k, image in
                             enumerate(images, start=1)])
     else:
-        text = getattr(derivation, fmt.value)()
+        with progress.phase(f"formatting the {fmt.value}"):
+            text = getattr(derivation, fmt.value)()
         text = text if text.endswith("\n") else text + "\n"
         if not args.output:
             sys.stdout.write(text)
             return 0
-        paths = _write_all([(args.output, text.encode("utf-8"))])
-    for path in paths:
-        print(f"wrote {path}", file=sys.stderr)
+        with progress.phase(f"writing {args.output}"):
+            paths = _write_all([(args.output, text.encode("utf-8"))])
+    if not args.quiet:
+        for path in paths:
+            print(f"wrote {path}", file=sys.stderr)
     return 0

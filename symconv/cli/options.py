@@ -11,7 +11,8 @@ from ..spec import ConvSpec
 
 __all__ = ["add_spec_options", "add_layer_options", "add_output_options", "spec_from_options",
            "parse_sizes", "parse_ints", "parse_count", "parse_padding", "given_options",
-           "check_number", "option_error", "verify_spec_from_options"]
+           "check_number", "option_error", "verify_spec_from_options", "add_limit_options",
+           "limits_from_options"]
 
 _SIZES = re.compile(r"^\d+(?:[x×,]\d+)*$")
 _PADDING = re.compile(r"^\d+(?:,\d+)*(?:[x×]\d+(?:,\d+)*)*$")
@@ -99,6 +100,31 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("-q", "--quiet", action="store_true",
                    help="print nothing when everything holds, one line per failure otherwise; "
                         "the exit code says the rest")
+
+
+def add_limit_options(parser: argparse.ArgumentParser) -> None:
+    """``--max-seconds`` and ``--max-memory``: refuse at once work estimated above them."""
+    g = parser.add_argument_group("resource limits (checked on an estimate, before any work)")
+    g.add_argument("--max-seconds", metavar="T", default=None,
+                   help="refuse work estimated to take longer (900, 90s, 15m, 2h or none; "
+                        "default $SYMCONV_MAX_SECONDS, else 900)")
+    g.add_argument("--max-memory", metavar="SIZE", default=None,
+                   help="refuse work estimated to need more memory (4G, 512M or none; default "
+                        "$SYMCONV_MAX_MEMORY, else 8G or half the physical memory)")
+
+
+def limits_from_options(args: argparse.Namespace) -> dict[str, float | int | None]:
+    """``max_seconds=`` and ``max_bytes=`` for :func:`symconv.resources.guard` (None where the
+    option was not given: the environment variable or the default applies), validated.
+
+    >>> limits_from_options(argparse.Namespace(max_seconds="15m", max_memory=None))
+    {'max_seconds': 900.0, 'max_bytes': None}
+    """
+    from ..resources import parse_memory, parse_seconds
+
+    seconds, memory = getattr(args, "max_seconds", None), getattr(args, "max_memory", None)
+    return {"max_seconds": None if seconds is None else parse_seconds("--max-seconds", seconds),
+            "max_bytes": None if memory is None else parse_memory("--max-memory", memory)}
 
 
 _OPTION_OF_FIELD = {"input_size": "--input", "kernel_size": "--kernel"}

@@ -7,17 +7,23 @@ options (and no NAME) every theorem is proved on that layer; with NAME, that the
 from __future__ import annotations
 
 import argparse
-import math
 import sys
-import time
-from collections.abc import Callable
 from typing import Any
 
 from ..errors import SymconvError
+from ..progress import QUIET, Progress
+from ..resources import Estimate, estimate, guard, limited
 from ..spec import ConvSpec
 from ..theorems import DEFAULT_SPECS, get_theorem, prove, theorem_names
 from .network import add_network_option, run_network
-from .options import add_output_options, add_spec_options, given_options, spec_from_options
+from .options import (
+    add_limit_options,
+    add_output_options,
+    add_spec_options,
+    given_options,
+    limits_from_options,
+    spec_from_options,
+)
 from .records import document, dumps, general_record, proof_record
 
 
@@ -34,25 +40,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "rewrite steps; with NAME print that proof (takes no layer options)")
     add_spec_options(p)
     add_output_options(p)
+    add_limit_options(p)
     add_network_option(p)
     p.set_defaults(run=run)
 
 
-#: Above this many products a proof takes seconds: phases are reported on stderr.
-LONG_PROOF_PRODUCTS = 100_000
+#: Above this estimated time a proof shows its phases on stderr (when stderr is a terminal).
+LONG_PROOF_SECONDS = 2.0
 
 
-def _progress(spec: ConvSpec, quiet: bool) -> Callable[[str], None] | None:
-    products = spec.products_per_output * math.prod(spec.output_shape)
-    if quiet or products < LONG_PROOF_PRODUCTS:
-        return None
-    start = time.perf_counter()
-    print(f"  proving on {spec.describe()}: {products} products per side", file=sys.stderr)
+def _guard(args: argparse.Namespace, specs: list[tuple[str, ConvSpec]]) -> list[Estimate]:
+    """Estimate every planned proof before any is built (all theorems on a layer count
+    together); refuse at once, with the estimate, what is over the limits."""
+    return [guard(spec, "prove", theorem=args.name, backend=args.backend) for _, spec in specs]
 
-    def tell(message: str) -> None:
-        print(f"  [{time.perf_counter() - start:6.1f} s] {message}", file=sys.stderr, flush=True)
 
-    return tell
+def _progress(progress: Progress, name: str, spec: ConvSpec, backend: str) -> Progress:
+    """``progress`` for a proof estimated to take seconds (announced with its estimate), else
+    :data:`QUIET`."""
+    est = estimate(spec, "prove", theorem=name, backend=backend)
+    if not progress.enabled or est.seconds < LONG_PROOF_SECONDS:
+        return QUIET
+    progress.message(f"proving {name} on {spec.describe()}: estimated {est} "
+                     f"({est.carrier} carrier)")
+    return progress
 
 
 def _all_sizes(args: argparse.Namespace) -> int:
@@ -90,11 +101,18 @@ def _plan(args: argparse.Namespace) -> tuple[list[str], list[tuple[str, ConvSpec
 
 
 def run(args: argparse.Namespace) -> int:
+    with limited(**limits_from_options(args)):  # also the guards inside theorems.prove
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.network is not None:
         return run_network(args)
     if args.all_sizes:
         return _all_sizes(args)
     names, specs = _plan(args)
+    _guard(args, specs)
+    progress = Progress(enabled=False if args.quiet else None)
     text = not (args.json or args.quiet)
     width = max(len(n) for n in names)
     cfg = max(len(f"{label}: {spec.describe()}") for label, spec in specs)
@@ -106,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     for name in names:
         for label, spec in specs:
             proof = prove(name, spec, backend=args.backend,
-                          progress=_progress(spec, args.quiet))
+                          progress=_progress(progress, name, spec, args.backend))
             total_time += proof.elapsed
             records.append(proof_record(name, label, spec, proof))
             if text:

@@ -22,14 +22,18 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import SymconvError
+from ..progress import QUIET, Progress
+from ..resources import guard, limited
 from ..spec import ConvSpec, PaddingMode
 from ..verification import DEFAULT_MAX_SYMBOLIC_PRODUCTS, Kind, Method, Status, verify
 from .options import (
     add_channel_options,
     add_layer_options,
+    add_limit_options,
     add_output_options,
     check_number,
     given_options,
+    limits_from_options,
     parse_count,
     parse_ints,
     parse_padding,
@@ -81,7 +85,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "pairs of one-hot inputs to name the mistake (0: never; default "
                         f"{DEFAULT_MAX_PROBE_CALLS})")
     add_output_options(p)
+    add_limit_options(p)
     p.set_defaults(run=run)
+
+
+#: A verification estimated to take at least this long shows an elapsed line on stderr.
+LONG_VERIFY_SECONDS = 2.0
 
 
 def spec_from_shapes(args: argparse.Namespace) -> ConvSpec:
@@ -176,6 +185,11 @@ def _spec(args: argparse.Namespace, fn: Any) -> ConvSpec:
 
 
 def run(args: argparse.Namespace) -> int:
+    with limited(**limits_from_options(args)):  # also the guards inside the library
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     _check_budgets(args)
     figure = getattr(args, "figure", None)
     if figure is not None:  # check the file name before the (possibly long) verification
@@ -183,10 +197,19 @@ def run(args: argparse.Namespace) -> int:
         figure = figure_path(figure, "--figure")
     fn = load_function(args.target)
     spec = _spec(args, fn)
-    verdict = verify(fn, spec, kind=args.kind, method=args.method, timeout=args.timeout,
-                     trials=args.trials, max_symbolic_products=args.max_symbolic_products,
-                     numeric_dtype=args.numeric_dtype, seed=args.seed,
-                     kwargs=_call_options(args, spec, fn), max_probe_calls=args.max_probe_calls)
+    est = guard(spec, "verify", method=args.method, trials=args.trials,
+                max_symbolic_products=args.max_symbolic_products)  # before any call
+    progress = Progress(enabled=False if args.quiet else None)
+    if est.seconds < LONG_VERIFY_SECONDS:
+        progress = QUIET
+    how = "random integer trials" if est.carrier == "numeric" else "symbolic execution"
+    with progress.phase(f"verifying {args.target} on {spec.describe()} by {how} "
+                        f"(estimated {est})"):
+        verdict = verify(fn, spec, kind=args.kind, method=args.method, timeout=args.timeout,
+                         trials=args.trials, max_symbolic_products=args.max_symbolic_products,
+                         numeric_dtype=args.numeric_dtype, seed=args.seed,
+                         kwargs=_call_options(args, spec, fn),
+                         max_probe_calls=args.max_probe_calls)
     if args.json:
         print(dumps({**document("verify", bool(verdict), target=args.target),
                      **verdict_record(verdict)}))
