@@ -136,3 +136,86 @@ def test_a_phase_without_total_or_count_shows_only_its_elapsed_time():
     with Progress(enabled=True, stream=stream).phase("compiling with pdflatex"):
         pass
     assert stream.getvalue().strip().split("\r")[-1] == "compiling with pdflatex [00:00]"
+
+
+# ---- the command line: phases on a terminal's stderr, nothing otherwise or with --quiet ----
+
+def _terminal_stderr(monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+
+
+def _lines(err: str) -> list[str]:
+    """The distinct lines tqdm drew (redraws are separated by carriage returns)."""
+    return list(dict.fromkeys(line.strip() for line in err.replace("\r", "\n").splitlines()
+                              if line.strip()))
+
+
+def test_cli_prove_shows_its_estimate_and_phases_on_a_terminal(capsys, monkeypatch):
+    import symconv.cli.prove as prove_cli
+    from tests.cli_runner import run_cli
+
+    monkeypatch.setattr(prove_cli, "LONG_PROOF_SECONDS", 0.0)
+    _terminal_stderr(monkeypatch)
+    code, out, err = run_cli(capsys, "prove", "elementwise-equals-dot", "--backend", "ring")
+    assert code == 0 and "proved" in out
+    lines = _lines(err)
+    assert lines[0] == ("proving elementwise-equals-dot on 5x5 * 3x3: estimated 81 products, "
+                        "~0.0 s, ~46 KiB (ring carrier)")
+    assert len(lines) >= 2  # the phases theorems.prove reports, below the estimate
+    code, _, err = run_cli(capsys, "prove", "elementwise-equals-dot", "--quiet")
+    assert (code, err) == (0, "")
+
+
+def test_cli_prove_is_silent_when_stderr_is_not_a_terminal(capsys, monkeypatch):
+    import symconv.cli.prove as prove_cli
+    from tests.cli_runner import run_cli
+
+    monkeypatch.setattr(prove_cli, "LONG_PROOF_SECONDS", 0.0)
+    code, _, err = run_cli(capsys, "prove", "elementwise-equals-dot")
+    assert (code, err) == (0, "")
+
+
+def test_cli_derive_shows_its_phases_on_a_terminal(capsys, monkeypatch, tmp_path):
+    import symconv.cli.derive as derive_cli
+    from tests.cli_runner import run_cli
+
+    monkeypatch.setattr(derive_cli, "LONG_DERIVE_SECONDS", 0.0)
+    _terminal_stderr(monkeypatch)
+    target = tmp_path / "d.tex"
+    code, _, err = run_cli(capsys, "derive", "elementwise-equals-dot", "--format", "document",
+                           "-o", str(target))
+    assert code == 0 and target.read_text().startswith("\\documentclass")
+    phases = [line.split(" [")[0] for line in _lines(err)]
+    assert list(dict.fromkeys(phases)) == [
+        "deriving elementwise-equals-dot on 5x5 * 3x3: estimated 81 products, ~0.0 s, ~119 KiB",
+        "building the derivation (every step proved as it is built)",
+        "formatting the document", f"writing {target}", f"wrote {target}"]
+    code, _, err = run_cli(capsys, "derive", "elementwise-equals-dot", "--format", "document",
+                           "-o", str(target), "--quiet")
+    assert (code, err) == (0, "")
+
+
+def test_cli_derive_short_text_output_shows_no_phases(capsys, monkeypatch):
+    from tests.cli_runner import run_cli
+
+    _terminal_stderr(monkeypatch)
+    code, out, err = run_cli(capsys, "derive", "elementwise-equals-dot")
+    assert code == 0 and out.startswith("\\begin{align*}") and err == ""
+
+
+def test_cli_verify_shows_an_elapsed_line_on_a_terminal(capsys, monkeypatch):
+    import symconv.cli.verify as verify_cli
+    from tests.cli_runner import run_cli
+
+    monkeypatch.setattr(verify_cli, "LONG_VERIFY_SECONDS", 0.0)
+    _terminal_stderr(monkeypatch)
+    argv = ("verify", "tests.zoo.right:conv2d_einsum", "--input", "1x1x5x5", "--kernel",
+            "1x1x3x3")
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 0 and "CORRECT" in out.upper()
+    assert _lines(err)[0].startswith("verifying tests.zoo.right:conv2d_einsum on 5x5 * 3x3 by "
+                                     "symbolic execution (estimated 81 products, ~")
+    code, _, err = run_cli(capsys, *argv, "--quiet")
+    assert (code, err) == (0, "")
