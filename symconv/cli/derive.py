@@ -118,19 +118,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..latex.names import Names
-    from ..latex.recipes import derivations, derive
-
     fmt = _format(args.format)
     args.dpi = _dpi(args.dpi)
-    names = Names.parse(args.names)
-    if args.name not in derivations():
-        raise SymconvError(f"NAME: expected one of {', '.join(derivations())}, got "
-                           f"{args.name!r}")
+    known = [*theorem_names(), "example"]  # = symconv.latex.derivations(), without sympy
+    if args.name not in known:
+        raise SymconvError(f"NAME: expected one of {', '.join(known)}, got {args.name!r}")
     spec = spec_from_options(args)
     if fmt in (Format.PNG, Format.FIGURES_PNG, Format.FIGURES_SVG) and not args.output:
         raise SymconvError(f"-o: --format {fmt.value} writes image files; give -o FILE")
-    est = guard(spec, "derive", theorem=args.name)  # before anything is built
+    est = guard(spec, "derive", theorem=args.name)  # before anything (even sympy) loads
+    from ..latex.names import Names
+    from ..latex.recipes import derive
+
+    names = Names.parse(args.names)
     progress = Progress(enabled=False if args.quiet else None)
     if est.seconds < LONG_DERIVE_SECONDS and fmt in (Format.LATEX, Format.MATHJAX,
                                                      Format.MARKDOWN, Format.DOCUMENT):
