@@ -16,7 +16,7 @@ import dataclasses
 import enum
 import time
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -25,21 +25,29 @@ from ..errors import NotExactError, SymconvError
 from ..forms import convolve, correlate
 from ..ring import Polynomial
 from ..spec import ConvSpec
-from ..tensors import Backend, parse_name, symbolic_input, symbolic_weight
+from ..tensors import Backend, symbolic_input, symbolic_weight
 from ..torch_layers import is_torch_module, module_function, module_spec
-from .bias import add_bias, arguments, bias_shape, check_arity, symbolic_bias
-from .crosscheck import CompiledForms, cross_check, mismatch, refute
-from .diagnose import Forms, describe_products, name_mistakes, shape_mistakes, value_at
+from .bias import add_bias, arguments, check_arity, symbolic_bias
+from .crosscheck import CompiledForms, cross_check, refute
+from .diagnose import Forms, describe_products, name_mistakes, shape_mistakes
 from .probe import DEFAULT_MAX_PROBE_CALLS, DEFAULT_MAX_PROBE_SECONDS, diagnose_by_probing
-from .randomized import check_options, expected_output, run_trials
+from .randomized import check_options, run_trials
 from .run import call, changed_entries, snapshot, to_numpy
+from .symbolic import Symbolic as _Symbolic
+from .symbolic import confirmed as _confirmed
+from .symbolic import example as _example
+from .symbolic import short as _short
+from .symbolic import verdict as _verdict
 from .trace import BranchLog
-from .verdict import ConcreteExample, Kind, Mistake, Status, Verdict
+from .vectorised import VECTOR_MIN_PRODUCTS, run_vector
+from .verdict import Kind, Mistake, Status, Verdict
 
 __all__ = ["verify", "Method", "DEFAULT_MAX_SYMBOLIC_PRODUCTS"]
 
 #: Above this many products (output entries x products per entry) ``Method.AUTO`` samples.
-DEFAULT_MAX_SYMBOLIC_PRODUCTS = 200_000
+DEFAULT_MAX_SYMBOLIC_PRODUCTS = 150_000_000
+#: The largest layer ``Method.AUTO`` runs on polynomial entries (above: the vector carrier).
+POLYNOMIAL_MAX_PRODUCTS = 200_000
 
 EXACT = "exact: symbolic execution on polynomial entries, canonical forms compared"
 ATTEMPTED = "exact (attempted): symbolic execution on polynomial entries"
@@ -79,7 +87,7 @@ def verify(fn: Callable[..., Any], spec: ConvSpec | None = None, *,
            numeric_dtype: Any = np.int64, kwargs: dict[str, Any] | None = None,
            max_probe_calls: int = DEFAULT_MAX_PROBE_CALLS,
            max_probe_seconds: float = DEFAULT_MAX_PROBE_SECONDS,
-           input_size: Any = None) -> Verdict:
+           input_size: Any = None, carrier: str = "auto") -> Verdict:
     """Check ``fn(x, w)`` (PyTorch layouts) against the spec's correlation or convolution.
 
     With ``spec.bias`` it checks ``fn(x, w, b)`` against the same plus ``b[f]`` on filter
@@ -120,7 +128,9 @@ def verify(fn: Callable[..., Any], spec: ConvSpec | None = None, *,
     which ``auto`` samples; ``numeric_dtype`` of the random integer inputs (e.g. 'float32' for
     float-only code); ``kwargs`` passed to ``fn`` on every call; ``max_probe_calls`` and
     ``max_probe_seconds`` bound the one-hot probing that names the mistake of a function found
-    wrong by the randomized check (``max_probe_calls=0``: no probing).
+    wrong by the randomized check (``max_probe_calls=0``: no probing); ``carrier`` of the
+    symbolic run: 'auto' (the vector carrier above 20000 products, polynomial entries below),
+    'vector' or 'polynomial'.
     """
     notes: tuple[str, ...] = ()
     if is_torch_module(fn):  # its own forward, on numbers
@@ -138,6 +148,9 @@ def verify(fn: Callable[..., Any], spec: ConvSpec | None = None, *,
                            f"positive number, got {max_probe_calls!r}, {max_probe_seconds!r}; "
                            "use max_probe_calls=0 to turn probing off")
     budget = (max_probe_calls, float(max_probe_seconds))
+    if carrier not in ("auto", "vector", "polynomial"):
+        raise SymconvError(f"carrier: expected 'auto', 'vector' or 'polynomial', got "
+                           f"{carrier!r}")
     check_options(spec, trials=trials, seed=seed, numeric_dtype=numeric_dtype, timeout=timeout)
     start = time.perf_counter()
     size = int(np.prod(spec.output_shape)) * spec.products_per_output
@@ -154,68 +167,93 @@ def verify(fn: Callable[..., Any], spec: ConvSpec | None = None, *,
 
         return _randomized(fn, spec, kind, timeout, trials, seed, numeric_dtype, kwargs, start,
                            notes, budget)
-    log = BranchLog()
-    verdict, forms, witness = _exact(fn, spec, kind, timeout, kwargs, start, log)
-    if log:  # the code asked a symbol a question: its numeric paths were not executed
-        assert log.first is not None
-        return on_numbers((f"symbolic execution stopped: the code {log.first}; a symbol cannot "
-                           "say which way numbers go, so nothing symbolic was compared: "
-                           "checked on numbers instead",))
-    if forms is None:  # nothing was compared
-        if method is Method.EXACT or verdict.status is not Status.RAISED:
+    found, vector_note = None, ()
+    if carrier == "vector" or (carrier == "auto" and size > VECTOR_MIN_PRODUCTS):
+        found, vector_note = _vector_first(fn, spec, kind, timeout, kwargs, seed, start,
+                                           method, size, carrier)
+        if found is None and vector_note and vector_note[0].endswith("on numbers instead"):
+            return on_numbers(vector_note)
+
+    def symbolic() -> Verdict:
+        log = BranchLog()
+        verdict, forms, witness = _exact(fn, spec, kind, timeout, kwargs, start, log) \
+            if found is None else found
+        if log:  # the code asked a symbol a question: its numeric paths were not executed
+            assert log.first is not None
+            return on_numbers((f"symbolic execution stopped: the code {log.first}; a symbol cannot "
+                               "say which way numbers go, so nothing symbolic was compared: "
+                               "checked on numbers instead",))
+        if forms is None:  # nothing was compared
+            if method is Method.EXACT or verdict.status is not Status.RAISED:
+                return verdict
+            notes = (f"the function cannot run on symbolic entries ({_short(verdict.summary)}): "
+                     "randomized check instead",)
+            if "NoneType" in verdict.summary:  # np.empty(..., dtype=object) is filled with None
+                notes += ("None met a symbol: some entries of an np.empty array were read before "
+                          "being written; with numbers they hold whatever was in memory",)
+            sampled = _randomized(fn, spec, kind, timeout, trials, seed, numeric_dtype, kwargs,
+                                  start, notes, budget)
+            if sampled.status is Status.RAISED:  # the error is the function's, not the symbols'
+                again = sampled.summary.removeprefix("the function raised ").removesuffix(
+                    " on integer inputs")
+                return dataclasses.replace(verdict, notes=(f"it raises on integer inputs too: "
+                                                           f"{again}",) + verdict.notes,
+                                           elapsed=time.perf_counter() - start)
+            return sampled
+        if verdict.status is Status.MUTATED_INPUT:  # true of the symbolic call; never a pass
             return verdict
-        notes = (f"the function cannot run on symbolic entries ({_short(verdict.summary)}): "
-                 "randomized check instead",)
-        if "NoneType" in verdict.summary:  # np.empty(..., dtype=object) is filled with None
-            notes += ("None met a symbol: some entries of an np.empty array were read before "
-                      "being written; with numbers they hold whatever was in memory",)
-        sampled = _randomized(fn, spec, kind, timeout, trials, seed, numeric_dtype, kwargs,
-                              start, notes, budget)
-        if sampled.status is Status.RAISED:  # the error is the function's, not the symbols'
-            again = sampled.summary.removeprefix("the function raised ").removesuffix(
-                " on integer inputs")
-            return dataclasses.replace(verdict, notes=(f"it raises on integer inputs too: "
-                                                       f"{again}",) + verdict.notes,
-                                       elapsed=time.perf_counter() - start)
-        return sampled
-    if verdict.status is Status.MUTATED_INPUT:  # true of the symbolic call; never a pass
-        return verdict
-    check = cross_check(fn, spec, CompiledForms.of(forms, spec), kwargs=kwargs,
-                        timeout=timeout, seed=seed)
-    if check.failed is not None:
-        failed = check.failed
-        what = (f"did not return within {timeout} s" if failed.timed_out
-                else f"raised {failed.error_line}")
-        return _verdict(Status.TIMED_OUT if failed.timed_out else Status.RAISED, spec, kind,
-                        f"{EXACT}; then the numeric cross-check: {check.failed_call} failed",
-                        f"the function {what} on {check.failed_call}", start,
-                        traceback=failed.traceback, notes=(
-                            f"the symbolic call returned ({_short(verdict.summary)}); a later "
-                            "call failed, so the function cannot be trusted either way",))
-    if not check.agreed:
-        return on_numbers((f"symbolic execution was not faithful to the numbers: "
-                           f"{check.disagreement}; the code takes another path on numbers "
-                           "(it branches on the dtype or the data, keeps state, or mutates), "
-                           "so the symbolic verdict "
-                           f"({verdict.status.value}) is set aside: checked on numbers instead",))
-    method_text = f"{EXACT}; {check.describe()}"
-    if witness is not None:  # WRONG: run the example now, after the cross-check's calls
-        ex = _example(fn, spec, kind, *witness, timeout, kwargs)
-        if ex is None or not _confirmed(ex):
-            shown = "the numeric call failed" if ex is None else \
-                f"fn returns {ex.got!r}, the spec's value"
-            return on_numbers((f"the symbolic run's counterexample does not fail on numbers "
-                               f"({shown}): the code computes something else on symbols, so "
-                               "its symbolic verdict is set aside: checked on numbers instead",))
-        method_text += "; the example confirmed on numbers"
-        verdict = dataclasses.replace(verdict, example=ex)
-    return dataclasses.replace(verdict, method=method_text, elapsed=time.perf_counter() - start)
+        compiled = CompiledForms.of(forms, spec) if isinstance(forms, Forms) else forms
+        check = cross_check(fn, spec, compiled, kwargs=kwargs, timeout=timeout, seed=seed)
+        if check.failed is not None:
+            failed = check.failed
+            what = (f"did not return within {timeout} s" if failed.timed_out
+                    else f"raised {failed.error_line}")
+            return _verdict(Status.TIMED_OUT if failed.timed_out else Status.RAISED, spec, kind,
+                            f"{verdict.method}; then the numeric cross-check: "
+                            f"{check.failed_call} failed",
+                            f"the function {what} on {check.failed_call}", start,
+                            traceback=failed.traceback, notes=(
+                                f"the symbolic call returned ({_short(verdict.summary)}); a later "
+                                "call failed, so the function cannot be trusted either way",))
+        if not check.agreed:
+            return on_numbers((f"symbolic execution was not faithful to the numbers: "
+                               f"{check.disagreement}; the code takes another path on numbers "
+                               "(it branches on the dtype or the data, keeps state, or mutates), "
+                               f"so the symbolic verdict ({verdict.status.value}) is set "
+                               "aside: checked on numbers instead",))
+        method_text = f"{verdict.method}; {check.describe()}"
+        if witness is not None:  # WRONG: run the example now, after the cross-check's calls
+            ex = _example(fn, spec, kind, *witness, timeout, kwargs)
+            if ex is None or not _confirmed(ex):
+                shown = "the numeric call failed" if ex is None else \
+                    f"fn returns {ex.got!r}, the spec's value"
+                return on_numbers((f"the symbolic run's counterexample does not fail on numbers "
+                                   f"({shown}): the code computes something else on "
+                                   "symbols, so its symbolic verdict is set aside: checked "
+                                   "on numbers instead",))
+            method_text += "; the example confirmed on numbers"
+            verdict = dataclasses.replace(verdict, example=ex)
+        return dataclasses.replace(verdict, method=method_text, elapsed=time.perf_counter() - start)
+
+    decided = symbolic()
+    return dataclasses.replace(decided, notes=vector_note + decided.notes) if vector_note \
+        else decided
 
 
-def _confirmed(example: ConcreteExample) -> bool:
-    """``fn`` really returned a number other than the spec's on the example's inputs."""
-    got = np.asarray(example.got, dtype=object).reshape(1)
-    return bool(mismatch(got, np.asarray([example.expected], dtype=object)).all())
+def _vector_first(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: float | None,
+                  kwargs: dict[str, Any] | None, seed: int, start: float, method: Method,
+                  size: int, carrier: str) -> tuple[_Symbolic | None, tuple[str, ...]]:
+    """The vector carrier's symbolic run, or None and why the Polynomial path (or, for a layer
+    too large for it, the numbers) decides instead."""
+    found = run_vector(fn, spec, kind, timeout=timeout, kwargs=kwargs, seed=seed, start=start)
+    small = method is Method.EXACT or size <= POLYNOMIAL_MAX_PRODUCTS
+    if isinstance(found, str):
+        return None, (f"{found}; " + ("polynomial entries instead" if small else
+                                      "checked on numbers instead"),)
+    if found.verdict.status is Status.WRONG and small and carrier != "vector":
+        return None, ("vector carrier: wrong; run again on polynomial entries to name the "
+                      "mistake",)
+    return found, ()
 
 
 def _numbers_decide(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: float | None,
@@ -250,20 +288,6 @@ def _numbers_decide(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout:
                                        "agree)",) if found.dtype != "int64" else ()))
 
 
-def _short(summary: str, limit: int = 100) -> str:
-    text = summary.removeprefix("the function raised ")
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
-def _verdict(status: Status, spec: ConvSpec, kind: Kind, method: str, summary: str,
-             start: float, **fields: Any) -> Verdict:
-    if spec.bias and status is Status.RAISED:  # say how b was passed: its shape is a usual slip
-        fields["notes"] = tuple(fields.get("notes", ())) + (
-            f"called as fn(x, w, b) with x of shape {spec.input_shape}, w of shape "
-            f"{spec.weight_shape} and b of shape {bias_shape(spec)} (one bias per filter)",)
-    return Verdict(status, spec, kind, method, summary, time.perf_counter() - start, **fields)
-
-
 def _randomized(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: float | None,
                 trials: int, seed: int, dtype: Any, kwargs: dict[str, Any] | None, start: float,
                 notes: tuple[str, ...], budget: tuple[int, float]) -> Verdict:
@@ -287,15 +311,6 @@ def _randomized(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: flo
                     bound=t.bound, differing=t.differing, positions=t.positions,
                     example=t.example, traceback=t.traceback, details=details + found_details,
                     notes=notes + t.notes, mistakes=mistakes, first_forms=first_forms)
-
-
-class _Symbolic(NamedTuple):
-    """What the symbolic run gave: a verdict, the output's forms when anything was compared,
-    and for WRONG the output position and variable values of the example still to be run."""
-
-    verdict: Verdict
-    forms: Forms | None = None
-    witness: tuple[tuple[int, ...], dict[str, int]] | None = None
 
 
 def _exact(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, timeout: float | None,
@@ -392,31 +407,3 @@ def _witness(cex: Counterexample, got: Forms, want: Forms, flat: int) -> dict[st
         if left.evaluate(values) != right.evaluate(values):
             return values
     return {k: int(v) for k, v in cex.values.items()}
-
-
-def _example(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, position: tuple[int, ...],
-             values: dict[str, int], timeout: float | None,
-             kwargs: dict[str, Any] | None) -> ConcreteExample | None:
-    """Integer tensors from ``values``, with what ``fn`` returns on them at ``position``
-    (``None`` when that call fails or returns no array of the spec's shape: never the
-    symbolic value in place of the number)."""
-    arrays = {"x": np.zeros(spec.input_shape, dtype=np.int64),
-              "w": np.zeros(spec.weight_shape, dtype=np.int64)}
-    if spec.bias:
-        arrays["b"] = np.zeros(bias_shape(spec), dtype=np.int64)
-    for name, value in values.items():
-        base, index = parse_name(name)
-        if base in arrays:
-            arrays[base][index] = value
-    x, w, b = arrays["x"], arrays["w"], arrays.get("b")
-    want = value_at(expected_output(x, w, spec, kind, b), position)
-    outcome = call(fn, tuple(a.copy() for a in arrays.values()), kwargs, timeout=timeout)
-    if not outcome.ok:
-        return None
-    try:
-        out = to_numpy(outcome.value)
-    except Exception:  # noqa: BLE001 - not an array
-        return None
-    if out.shape != spec.output_shape:
-        return None
-    return ConcreteExample(x, w, position, want, value_at(out, position), b)

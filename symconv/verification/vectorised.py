@@ -1,0 +1,289 @@
+"""The exact path of :func:`~symconv.verification.verify` at scale: user code on the vector carrier.
+
+``fn`` runs on :class:`~symconv.vector.FormArray` tensors (its own numpy code, followed
+operation by operation), chunk by chunk of the weight (:mod:`symconv.vector.chunks` says why
+equality in every chunk is equality of the whole layer: it needs that no monomial type has two
+weight factors, checked on every chunk's output).  Each chunk's output is compared with
+:func:`~symconv.forms.correlate` (or ``convolve``, plus the bias) run on the same tensors.
+
+The symbolic run sees one path, so the verdict is cross-checked on numbers exactly as the
+Polynomial path's (:mod:`.crosscheck`): the numeric inputs are drawn first, every chunk's forms
+are evaluated there as soon as they are built (:func:`symconv.vector.evaluate.evaluate_many`),
+and fn's numeric outputs must equal the sum over chunks, minus the terms without a weight
+variable counted once per extra chunk: ``fn(x, w) = A(x) + sum_i w_i B_i(x)`` and chunk ``c``
+gives ``A(x) + sum_{i in c} w_i B_i(x)``, exact by the same bilinearity.
+
+Anything the carrier cannot follow comes back as a reason (a ``str``), and verify falls back.
+
+>>> from symconv import ConvSpec
+>>> def conv(x, w):
+...     win = np.lib.stride_tricks.sliding_window_view(x, w.shape[2:], axis=(2, 3))
+...     return np.einsum("nchwuv,fcuv->nfhw", win, w)
+>>> found = run_vector(conv, ConvSpec((4, 5), (2, 3), in_channels=2), Kind.CORRELATION)
+>>> found.verdict.status.value, found.verdict.summary
+('correct', 'proved equal to the spec at all 9 output positions (108 products)')
+>>> run_vector(lambda x, w: np.asarray(x)[:, :1, :2, :2] * 0, ConvSpec((3, 3), (2, 2)),
+...            Kind.CORRELATION)[:33]
+'vector carrier: array: the code t'
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+import numpy as np
+
+from ..forms import convolve, correlate
+from ..ring import Polynomial
+from ..spec import ConvSpec
+from ..vector import FormArray, Space, UnsupportedError, space_tensor
+from ..vector.chunks import _weight_degree, chunk_bounds
+from ..vector.compare import Difference, difference, equal
+from ..vector.evaluate import evaluate_many
+from .bias import arguments, bias_shape
+from .crosscheck import Case, cases
+from .diagnose import describe_products
+from .run import call
+from .symbolic import Symbolic, verdict
+from .verdict import Kind, Status
+
+__all__ = ["run_vector", "VECTOR", "VECTOR_MIN_PRODUCTS", "CHUNK_PRODUCTS", "Evaluated"]
+
+VECTOR = ("exact: symbolic execution on the vector carrier (bilinear forms as term arrays), "
+          "canonical forms compared")
+#: ``Method.AUTO`` runs numpy code on the vector carrier above this many products.
+VECTOR_MIN_PRODUCTS = 20_000
+#: Products of one chunk of the weight (0: :data:`symconv.vector.chunks.CHUNK_PRODUCTS`).
+CHUNK_PRODUCTS = 0
+
+Terms = dict[tuple[str, ...], int]
+
+
+def _fingerprint(x: Any, w: Any, b: Any = None) -> bytes:
+    return b"|".join(np.asarray(a).astype(np.int64).tobytes() for a in (x, w, b)
+                     if a is not None)
+
+
+class Evaluated:
+    """fn's symbolic output evaluated at the cross-check's inputs, looked up by their values
+    (what :func:`~.crosscheck.cross_check` calls as ``forms(x, w[, b])``)."""
+
+    def __init__(self, shape: tuple[int, ...], table: dict[bytes, np.ndarray]) -> None:
+        self.shape, self.table = shape, table
+
+    def __call__(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None
+                 ) -> np.ndarray:
+        return self.table[_fingerprint(x, w, b)]
+
+
+def _values(case: Case, weight: bool = True) -> dict[str, np.ndarray]:
+    out = {"x": case.x}
+    if weight:
+        out["w"] = case.w
+    if case.b is not None:
+        out["b"] = case.b
+    return out
+
+
+_OURS = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,
+         os.path.dirname(os.path.abspath(np.__file__)) + os.sep)
+
+
+def _watched(fn: Callable[..., Any], caught: list[str]) -> Callable[..., Any]:
+    """``fn``, tracing (in the thread that runs it) the UnsupportedErrors that pass through the
+    user's frames, so that one the code catches still counts: after it, the code took a path
+    the carrier did not follow."""
+    def local(frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "exception" and isinstance(arg[1], UnsupportedError) and len(caught) < 4:
+            caught.append(f"{arg[1]} (in {frame.f_code.co_name}, "
+                          f"{frame.f_code.co_filename}:{frame.f_lineno})")
+        return local
+
+    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
+        if event != "call" or os.path.abspath(frame.f_code.co_filename).startswith(_OURS):
+            return None
+        frame.f_trace_lines = False  # exceptions only: no cost per line
+        return local
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        previous = sys.gettrace()
+        sys.settrace(tracer)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            sys.settrace(previous)
+    return run
+
+
+def _keys(f: FormArray) -> np.ndarray | None:
+    d = f.dense()
+    return None if d is None or d[1] is not None else d[0].copy()
+
+
+class _Chunk:
+    """One symbolic call on a chunk of the weight: fn's output and the spec's, or a reason."""
+
+    def __init__(self, fn: Callable[..., Any], spec: ConvSpec, kind: Kind, space: Space,
+                 bounds: tuple[int, int], kwargs: dict[str, Any] | None,
+                 timeout: float | None) -> None:
+        def tensors() -> tuple[FormArray, ...]:
+            b = space_tensor(space, "b") if spec.bias else None
+            return arguments(space_tensor(space, "x"), space_tensor(space, "w", keep=bounds), b)
+
+        args, fresh = tensors(), tensors()
+        before = [_keys(a) for a in args]
+        caught: list[str] = []
+        outcome = call(_watched(fn, caught), args, kwargs, timeout=timeout)
+        self.reason, self.mutated = "", [
+            name for name, a, k in zip("xwb", args, before)
+            if a.shape != k.shape or (now := _keys(a)) is None or not np.array_equal(now, k)]
+        if outcome.timed_out:
+            self.reason = f"the symbolic call did not return within {timeout} s"
+            return
+        if not outcome.ok:
+            err = outcome.error
+            self.reason = (caught[0] if caught else str(err)) \
+                if isinstance(err, UnsupportedError) else \
+                f"the symbolic call raised {outcome.error_line}"
+            return
+        if caught:
+            self.reason = (f"the code caught a refusal of the carrier: {caught[0]}; after it "
+                           "the code took a path the symbols did not follow")
+            return
+        out = outcome.value
+        if isinstance(out, np.ndarray) and out.dtype.kind in "biu":  # constants, e.g. zeros
+            out = FormArray.constant(space, out)
+        if not isinstance(out, FormArray):
+            self.reason = (f"it returned {type(out).__name__}, not a tensor of forms (a plain "
+                           "array cannot hold symbols)")
+            return
+        reference = convolve if kind is Kind.CONVOLUTION else correlate
+        want = reference(fresh[0], fresh[1], spec)
+        if spec.bias:
+            want = want + fresh[2].reshape((1, spec.out_channels) + (1,) * spec.rank)
+        self.out, self.want = out, want
+        if out.shape != tuple(spec.output_shape):
+            self.reason = f"the output has shape {out.shape} where the spec gives " \
+                          f"{spec.output_shape}"
+        self.degree = _weight_degree(out.types | want.types)
+
+    def terms_at(self, position: int) -> tuple[Terms, Terms]:
+        return _form_at(self.out, position), _form_at(self.want, position)
+
+
+def _form_at(f: FormArray, position: int) -> Terms:
+    pos, key, coef = f.terms()
+    m = pos == position
+    c = np.ones(int(m.sum()), np.int64) if coef is None else coef[m]
+    out: Terms = {}
+    for k, v in zip(key[m].tolist(), c.tolist()):
+        mono = f.space.monomial(k)
+        out[mono] = out.get(mono, 0) + v
+    return {m: v for m, v in out.items() if v}
+
+
+def run_vector(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, *,
+               timeout: float | None = 60.0, kwargs: dict[str, Any] | None = None,
+               seed: int = 0, start: float | None = None) -> Symbolic | str:
+    """fn's symbolic run on the vector carrier: a :class:`~.symbolic.Symbolic` whose forms
+    are fn's output evaluated at the cross-check's inputs, or why the carrier cannot decide
+    (``'vector carrier: ...'``)."""
+    start = time.perf_counter() if start is None else start
+    space = Space({"x": spec.input_shape, "w": spec.weight_shape,
+                   **({"b": bias_shape(spec)} if spec.bias else {})})
+    bounds = chunk_bounds(spec, CHUNK_PRODUCTS)
+    todo = cases(spec, seed)
+    sums: list[Any] = [0] * len(todo)
+    products = 0
+    failing: list[tuple[int, Difference]] = []
+    positions = np.zeros(0, np.int64)
+    got_terms: Terms = {}
+    want_terms: Terms = {}
+    for c, bound in enumerate(bounds):
+        chunk = _Chunk(fn, spec, kind, space, bound, kwargs, timeout)
+        if chunk.reason:
+            return f"vector carrier: {chunk.reason}"
+        if len(bounds) > 1 and chunk.degree > 1:
+            return ("vector carrier: the output has products of two weight variables, so a "
+                    "check by chunks of the weight would not cover them")
+        if chunk.mutated:
+            return _mutated(spec, kind, chunk, start)
+        products += chunk.want.term_count()
+        values = [_values(case) for case in todo]
+        if c == 0 and len(bounds) > 1:  # the terms without a weight variable, counted once
+            values += [_values(case, weight=False) for case in todo]
+        found = evaluate_many(chunk.out, values)
+        for i in range(len(todo)):
+            sums[i] = sums[i] + found[i]
+            if c == 0 and len(bounds) > 1:
+                sums[i] = sums[i] - (len(bounds) - 1) * found[len(todo) + i]
+        if failing:  # the shown position's products, from every chunk after the first failing
+            g, h = chunk.terms_at(failing[0][1].positions[0])
+            got_terms.update(g)
+            want_terms.update(h)
+        if not equal(chunk.out, chunk.want):
+            diff = difference(chunk.out, chunk.want)
+            assert diff is not None
+            positions = np.union1d(positions, diff.positions)
+            if not failing:
+                failing.append((c, diff))
+                got_terms, want_terms = chunk.terms_at(int(diff.positions[0]))
+    table = {_fingerprint(case.x, case.w, case.b): s for case, s in zip(todo, sums)}
+    forms = Evaluated(tuple(spec.output_shape), table)
+    how = f"{len(bounds)} chunk{'s' if len(bounds) > 1 else ''} of the weight"
+    if not failing:
+        terms = spec.bias * int(np.prod(spec.output_shape))
+        counted = f"{products - terms} products" + (f" and {terms} bias terms" if terms else "")
+        return Symbolic(verdict(Status.CORRECT, spec, kind, VECTOR, f"proved equal to the spec "
+                                f"at all {int(np.prod(spec.output_shape))} output positions "
+                                f"({counted})", start,
+                                notes=(f"vector carrier: {how}",) if len(bounds) > 1 else ()),
+                        forms)
+    return _wrong(spec, kind, failing[0][1], positions, got_terms, want_terms, forms, how, start)
+
+
+def _mutated(spec: ConvSpec, kind: Kind, chunk: _Chunk, start: float) -> Symbolic:
+    right = "right" if equal(chunk.out, chunk.want) else "wrong too"
+    return Symbolic(verdict(Status.MUTATED_INPUT, spec, kind, VECTOR, "the function changed "
+                            "its input in place: " + ", ".join(chunk.mutated), start,
+                            notes=(f"the output itself is {right} (on the first chunk of the "
+                                   "weight)",)))
+
+
+def _wrong(spec: ConvSpec, kind: Kind, diff: Difference, positions: np.ndarray, got: Terms,
+           want: Terms, forms: Evaluated, how: str, start: float) -> Symbolic:
+    shape = tuple(spec.output_shape)
+    flat = int(diff.positions[0])
+    at = tuple(int(i) for i in np.unravel_index(flat, shape))
+    shown = [tuple(int(i) for i in np.unravel_index(int(p), shape)) for p in positions[:5]]
+    listing = ", ".join("out[" + ",".join(map(str, p)) + "]" for p in shown)
+    details = [f"differing positions: {listing}" + (" ..." if positions.size > 5 else "")]
+    details += describe_products(at, got, want)
+    values = _witness(diff, got, want)
+    notes = (f"vector carrier: {how}; the products listed are those of out[" +
+             ",".join(map(str, at)) + "]",
+             "mistakes are named on layers small enough for polynomial entries "
+             "(max 200000 products); this one is compared as term arrays only")
+    return Symbolic(verdict(Status.WRONG, spec, kind, VECTOR, f"{positions.size} of "
+                            f"{int(np.prod(shape))} output positions differ", start,
+                            details=tuple(details), differing=int(positions.size),
+                            positions=tuple(shown), notes=notes,
+                            first_forms=(tuple(sorted(got.items())),
+                                         tuple(sorted(want.items())))),
+                    forms, (at, values))
+
+
+def _witness(diff: Difference, got: Terms, want: Terms) -> dict[str, int]:
+    """One differing product's variables set to 1 when that separates the sides, else the
+    checked witness of the chunk's counterexample (variables outside the chunk are 0)."""
+    left, right = Polynomial(got), Polynomial(want)
+    for monomial, _, _ in diff.counterexample.differences:
+        values = {v: 1 for v in monomial}
+        if left.evaluate(values) != right.evaluate(values):
+            return values
+    return {k: int(v) for k, v in diff.counterexample.values.items()}
