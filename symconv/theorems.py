@@ -55,6 +55,13 @@ class Theorem:
     right_label: str
     conditions: str = ("every ConvSpec (any rank, batch, channels, stride, padding, dilation, "
                        "groups)")
+    #: For a chain ``f0 = f1 = ... = fk`` stated as ``stack(f0..fk-1) == stack(f1..fk)``: the
+    #: ``f_i``, so that a carrier may compute each once and compare neighbours (the same
+    #: statement: the stacks are equal exactly when every neighbouring pair is)
+    chain: tuple[Side, ...] = ()
+    #: Which tensors the sides read ("xw", "w", or "" for a statement about numbers): the
+    #: others are passed as None and never built (output-size answers for any layer size)
+    uses: str = "xw"
 
 
 def _flipped_correlation(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
@@ -107,7 +114,9 @@ _REGISTRY: dict[str, Theorem] = {t.name: t for t in (
             "definition = element-wise sum = flattened dot = im2col matmul, as one chain "
             "(position [0, ...] compares the first pair, [1, ...] the second, [2, ...] the third)",
             _chain_left, _chain_right, "[definition, elementwise, dot]",
-            "[elementwise, dot, im2col]"),
+            "[elementwise, dot, im2col]",
+            chain=(correlate, elementwise_sum, flattened_dot,
+                   _layout(Im2colLayout.BATCH_SLOWEST))),
     Theorem("convolution-is-flipped-correlation",
             "true convolution = cross-correlation with the kernel mirrored in every spatial axis",
             convolve, _flipped_correlation, "convolve", "correlate(flip(w))",
@@ -115,11 +124,11 @@ _REGISTRY: dict[str, Theorem] = {t.name: t for t in (
             "spec.convolution_pads, i.e. with padding='same' and odd d*(k-1) the left/right "
             "split mirrors along with the kernel; other padding is unchanged"),
     Theorem("flip-is-involution", "flip(flip(w)) = w", lambda x, w, spec: flip(flip(w)),
-            lambda x, w, spec: w, "flip(flip(w))", "w"),
+            lambda x, w, spec: w, "flip(flip(w))", "w", uses="w"),
     Theorem("output-size",
             "floor((i + pl + pr - d(k-1) - 1)/s) + 1 = number of window positions that fit",
             lambda x, w, spec: np.array(spec.output_size, dtype=object), window_counts,
-            "ConvSpec.output_size", "count of windows"),
+            "ConvSpec.output_size", "count of windows", uses=""),
 )}
 
 
@@ -159,8 +168,7 @@ def _carrier(thm: Theorem, spec: ConvSpec, backend: Backend | str) -> Backend:
     if chosen is not Backend.AUTO:
         return chosen
     products = spec.products_per_output * math.prod(spec.output_shape)
-    tensors = thm.name != "output-size"  # the one theorem about numbers, not tensors
-    return Backend.VECTOR if tensors and products >= AUTO_VECTOR_PRODUCTS else Backend.RING
+    return Backend.VECTOR if thm.uses and products >= AUTO_VECTOR_PRODUCTS else Backend.RING
 
 
 def prove(name: str | Theorem, spec: ConvSpec, *, backend: Backend | str = Backend.AUTO,
@@ -187,7 +195,7 @@ def prove(name: str | Theorem, spec: ConvSpec, *, backend: Backend | str = Backe
         raise SpecError(f"spec: expected a ConvSpec, got {type(spec).__name__} {spec!r}; "
                         f"e.g. prove({thm.name!r}, ConvSpec((5, 5), (3, 3)))")
     carrier = _carrier(thm, spec, backend)
-    if thm.name != "output-size":
+    if thm.uses:
         from .resources import WORK, guard
 
         # a theorem without a cost model is costed as the dearest one (four formulations)
@@ -207,8 +215,8 @@ def prove(name: str | Theorem, spec: ConvSpec, *, backend: Backend | str = Backe
             fallback = (f"vector carrier declined ({err}); proved on the ring carrier",)
             carrier = Backend.RING
     start = time.perf_counter()
-    x = symbolic_input(spec, backend=carrier)
-    w = symbolic_weight(spec, backend=carrier)
+    x = symbolic_input(spec, backend=carrier) if "x" in thm.uses else None
+    w = symbolic_weight(spec, backend=carrier) if "w" in thm.uses else None
     tell(f"building {thm.left_label} by symbolic execution")
     with (bar or QUIET).phase(f"building {thm.left_label}"):
         left = thm.left(x, w, spec)

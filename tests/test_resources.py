@@ -302,7 +302,8 @@ def test_cli_refuses_at_once_with_one_line(capsys, argv, tail):
 
 def test_cli_limit_options_raise_and_lower_the_limits(capsys):
     code, _, err = run_cli(capsys, "prove", "dot-equals-im2col", "--input", "24x24",
-                           "--in-channels", "4", "--out-channels", "8", "--max-seconds", "0.01")
+                           "--in-channels", "4", "--out-channels", "8", "--max-seconds", "0.01",
+                           "--backend", "ring")
     assert code == 2 and "above the time limit 0.0 s (--max-seconds, SYMCONV_MAX_SECONDS)" in err
     code, out, _ = run_cli(capsys, "prove", "dot-equals-im2col", "--input", "6x6",
                            "--max-seconds", "none", "--max-memory", "1G")

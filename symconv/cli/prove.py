@@ -33,8 +33,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                    "theorem on the layer the options describe, or one theorem.")
     name = p.add_argument("name", nargs="?", help="one of: " + ", ".join(theorem_names()))
     name.completer = lambda **_: theorem_names()  # type: ignore[attr-defined]  # argcomplete
-    p.add_argument("--backend", choices=["ring", "sympy"], default="ring",
-                   help="carrier for the symbolic execution (default ring: exact and fast)")
+    p.add_argument("--backend", choices=["auto", "vector", "ring", "sympy"], default="auto",
+                   help="carrier for the symbolic execution (default auto: the vector carrier "
+                        "from 20,000 products on, the Polynomial ring below; all are exact)")
     p.add_argument("--all-sizes", action="store_true",
                    help="prove for every size (all sizes symbolic, ranks 1-3) by checked "
                         "rewrite steps; with NAME print that proof (takes no layer options)")
@@ -148,7 +149,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _summary(count: int, failures: list[Any], total_time: float, args: argparse.Namespace) -> None:
     print(f"\n{count - len(failures)} of {count} proofs hold ({total_time:.2f} s of proving); "
-          "each is an exact comparison of canonical polynomial forms.")
+          "each is an exact comparison of canonical forms.")
     if args.name is None:
         where = ("the configurations above" if not given_options(args)
                  else "the layer the command line describes")

@@ -85,16 +85,26 @@ class FormArray:
         from ..ring import _exact_scalar
 
         arr = np.asarray(values)
-        if arr.dtype.kind in "biu":
-            ints = arr.astype(np.int64)
-        elif arr.dtype.kind in "fO":
-            flat = [_exact_scalar(v, code_constant=True) for v in arr.ravel()]
-            if any(v is None or not isinstance(v, int) for v in flat):
-                raise UnsupportedError("constant: the vector carrier holds integer "
-                                       "coefficients only; use the Polynomial carrier")
-            if any(abs(v) >= 2**62 for v in flat):
+        kind = arr.dtype.kind
+        if kind in "biu":
+            if arr.size and max(abs(int(arr.min())), abs(int(arr.max()))) >= 2**62:
                 raise UnsupportedError("constant: a coefficient beyond int64")
-            ints = np.array(flat, dtype=np.int64).reshape(arr.shape)
+            ints = arr.astype(np.int64)
+        elif kind == "f" and arr.size and not (np.isfinite(arr).all() and (
+                np.trunc(arr) == arr).all() and (np.abs(arr) < 2**53).all()):
+            raise UnsupportedError("constant: the vector carrier holds exact integer "
+                                   "coefficients only (integer-valued floats below 2**53)")
+        elif kind in "fO":
+            items = arr.ravel().tolist()
+            if kind == "O" and not set(map(type, items)) <= {int}:
+                items = [_exact_scalar(v, code_constant=True) for v in items]
+                if any(v is None or not isinstance(v, int) for v in items):
+                    raise UnsupportedError("constant: the vector carrier holds integer "
+                                           "coefficients only; use the Polynomial carrier")
+            items = [int(v) for v in items]
+            if items and max(max(items), -min(items)) >= 2**62:
+                raise UnsupportedError("constant: a coefficient beyond int64")
+            ints = np.array(items, dtype=np.int64).reshape(arr.shape)
         else:
             raise UnsupportedError(f"constant: cannot hold values of dtype {arr.dtype} exactly")
         nz = np.flatnonzero(ints)
@@ -126,6 +136,12 @@ class FormArray:
                 f"terms={self.term_count()})")
 
     # ---- storage ----
+
+    def reshaped(self) -> FormArray:
+        """This array with :attr:`shape` read from its dense keys (after building it)."""
+        if self._dense is not None:
+            self.shape = self._dense[0].shape
+        return self
 
     def is_dense(self) -> bool:
         return self._dense is not None
@@ -335,7 +351,12 @@ class FormArray:
             shape = _reshape_of(self.shape, index)
             if shape is not None:
                 return self.reshape(shape)
-        out = self.gather(self.index_map()[index])
+        if self._dense is not None:  # index the keys themselves
+            keys, coef = self._dense
+            out = FormArray(self.space, (), self.types, dense=(
+                keys[index], None if coef is None else coef[index])).reshaped()
+        else:
+            out = self.gather(self.index_map()[index])
         return out._as_view_of(self) if _is_basic(index) else out
 
     def __setitem__(self, index: Any, value: Any) -> None:

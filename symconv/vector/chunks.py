@@ -22,6 +22,7 @@ variables outside the chunk to 0.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import time
 from collections.abc import Callable
@@ -33,7 +34,7 @@ import numpy as np
 from ..engine import Counterexample, Proof
 from ..spec import ConvSpec
 from .array import FormArray, space_tensor
-from .compare import METHOD, difference, equal
+from .compare import METHOD, difference, equal, packed_sorted
 from .space import Space, UnsupportedError
 
 __all__ = ["prove_chunked", "chunk_bounds", "CHUNK_PRODUCTS"]
@@ -70,18 +71,63 @@ def _run_chunk(theorem: Any, spec: ConvSpec, bounds: tuple[int, int], chunked: b
     space = Space({"x": spec.input_shape, "w": spec.weight_shape})
     x = space_tensor(space, "x")
     w = space_tensor(space, "w", keep=bounds)
+    if thm.chain:
+        return _run_chain(thm.chain, x, w, spec, chunked)
     left, right = thm.left(x, w, spec), thm.right(x, w, spec)
-    if not (isinstance(left, FormArray) and isinstance(right, FormArray)):
-        raise UnsupportedError("theorem sides: expected tensors of forms from the vector carrier")
-    if chunked and _weight_degree(left.types | right.types) > 1:
-        raise UnsupportedError("chunks: a side has products of two weight variables, so a "
-                               "proof by chunks of the weight would not cover them")
+    _check_sides((left, right), chunked)
     products = left.term_count()
     if equal(left, right):
         return True, np.zeros(0, np.int64), None, products, left.size
     diff = difference(left, right)
     assert diff is not None
     return False, diff.positions, diff.counterexample, products, left.size
+
+
+def _check_sides(sides: tuple[Any, ...], chunked: bool) -> None:
+    if not all(isinstance(s, FormArray) for s in sides):
+        raise UnsupportedError("theorem sides: expected tensors of forms from the vector carrier")
+    if chunked and _weight_degree(frozenset().union(*(s.types for s in sides))) > 1:
+        raise UnsupportedError("chunks: a side has products of two weight variables, so a "
+                               "proof by chunks of the weight would not cover them")
+
+
+def _run_chain(chain: tuple[Any, ...], x: FormArray, w: FormArray, spec: ConvSpec,
+               chunked: bool) -> tuple[bool, np.ndarray, Counterexample | None, int, int]:
+    """``stack(f0..fk-1) == stack(f1..fk)``, each ``f_i`` computed and sorted once."""
+    previous: Any = None
+    products = size = 0
+    for i, f in enumerate(chain):
+        out = f(x, w, spec)  # one formulation at a time: only sorted keys are kept
+        _check_sides((out,), chunked)
+        if i < len(chain) - 1:
+            products += out.term_count()
+        keys = packed_sorted(out)
+        if previous is not None:
+            p_out, p_keys = previous
+            if p_out.shape != out.shape:
+                return _stacked([f(x, w, spec) for f in chain])
+            same = keys is not None and p_keys is not None and np.array_equal(p_keys, keys)
+            if not same:  # coefficients other than 1, or a difference: compare in general
+                return _stacked([f(x, w, spec) for f in chain])
+        size = out.size
+        previous = (_Shape(out.shape), keys)
+    return True, np.zeros(0, np.int64), None, products, size * (len(chain) - 1)
+
+
+class _Shape:
+    """Stands in for a formulation's output once only its sorted keys are needed."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+
+def _stacked(outs: list[FormArray]) -> tuple[bool, np.ndarray, Counterexample | None, int, int]:
+    """The chain compared as the two stacks (for the counterexample, or shapes that differ)."""
+    left, right = np.stack(outs[:-1]), np.stack(outs[1:])
+    diff = difference(left, right)
+    if diff is None:
+        return True, np.zeros(0, np.int64), None, left.term_count(), left.size
+    return False, diff.positions, diff.counterexample, left.term_count(), left.size
 
 
 def prove_chunked(theorem: Any, spec: ConvSpec, *, chunk_products: int | None = None,
@@ -103,8 +149,11 @@ def prove_chunked(theorem: Any, spec: ConvSpec, *, chunk_products: int | None = 
 
     portable = _REGISTRY.get(name) is theorem
     results = []
-    if workers > 1 and portable:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+    # workers look the theorem up by name: they must inherit this process's registry (fork)
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    if workers > 1 and portable and fork:
+        with ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
             futures = [pool.submit(_run_chunk, name, spec, b, chunked) for b in bounds]
             for i, f in enumerate(futures):
                 results.append(f.result())

@@ -37,7 +37,7 @@ from .array import FormArray
 from .space import MAX_KEY
 from .terms import canonical
 
-__all__ = ["Difference", "difference", "prove_forms"]
+__all__ = ["Difference", "difference", "equal", "packed_sorted", "prove_forms"]
 
 METHOD = "canonical term arrays of bilinear forms (exact, vectorised)"
 
@@ -50,7 +50,7 @@ class Difference:
     counterexample: Counterexample
 
 
-def _packed_sorted(f: FormArray) -> np.ndarray | None:
+def packed_sorted(f: FormArray) -> np.ndarray | None:
     """Sorted packed keys when every coefficient is 1 and packing fits int64, else None."""
     parts = f.parts()
     if any(c is not None for _, _, c in parts):
@@ -73,9 +73,9 @@ def equal(left: FormArray, right: FormArray) -> bool:
     """Whether the two tensors of forms are equal (shapes and every entry)."""
     if left.shape != right.shape or left.space is not right.space:
         return False
-    a = _packed_sorted(left)
+    a = packed_sorted(left)
     if a is not None:
-        b = _packed_sorted(right)
+        b = packed_sorted(right)
         if b is not None:
             return bool(np.array_equal(a, b))
     return difference_terms(left, right)[0].size == 0

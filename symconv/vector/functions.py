@@ -61,6 +61,13 @@ def as_form(value: Any, space: Any) -> FormArray:
 
 def _rearranged(fn: Callable[..., Any]) -> Callable[..., Any]:
     def impl(a: Any, *args: Any, **kwargs: Any) -> FormArray:
+        dense = a._dense
+        if dense is not None:  # rearrange the keys themselves
+            a._live()
+            keys, coef = dense
+            keys = np.asarray(fn(keys, *args, **kwargs))
+            coef = None if coef is None else np.asarray(fn(coef, *args, **kwargs))
+            return FormArray(a.space, keys.shape, a.types, dense=(keys, coef))
         return a.gather(np.asarray(fn(a.index_map(), *args, **kwargs)))
     return impl
 
@@ -77,10 +84,22 @@ def pad(a: FormArray, pad_width: Any, mode: str = "constant", **kwargs: Any) -> 
         value = kwargs.pop("constant_values", 0)
         if np.any(np.asarray(value) != 0) or kwargs:
             raise UnsupportedError("np.pad: only constant_values=0 is supported")
+        if a._dense is not None:
+            a._live()
+            keys, coef = a._dense
+            keys = np.pad(keys, pad_width, mode="constant", constant_values=-1)
+            coef = None if coef is None else np.pad(coef, pad_width, mode="constant")
+            return FormArray(a.space, keys.shape, a.types, dense=(keys, coef))
         return a.gather(np.pad(a.index_map(), pad_width, mode="constant", constant_values=-1))
     if mode not in ("edge", "reflect", "symmetric", "wrap"):
         raise UnsupportedError(f"np.pad: mode={mode!r} computes new values; supported modes: "
                                "constant (0), edge, reflect, symmetric, wrap")
+    if a._dense is not None:  # a rearrangement of the keys themselves
+        a._live()
+        keys, coef = a._dense
+        return FormArray(a.space, (), a.types, dense=(
+            np.pad(keys, pad_width, mode=mode, **kwargs),
+            None if coef is None else np.pad(coef, pad_width, mode=mode, **kwargs))).reshaped()
     return a.gather(np.pad(a.index_map(), pad_width, mode=mode, **kwargs))
 
 
@@ -207,10 +226,8 @@ def _normalise_axes(axis: Any, ndim: int) -> tuple[int, ...]:
 @implements(np.sum)
 def form_sum(a: FormArray, axis: Any = None, dtype: Any = None, out: Any = None,
              keepdims: bool = False, **kwargs: Any) -> FormArray:
-    if out is not None or kwargs.get("where", True) is not True:
-        raise UnsupportedError("sum: out= and where= are not supported")
-    if kwargs.get("initial", 0) != 0:
-        a = a + kwargs["initial"]
+    if out is not None or kwargs.get("where", True) is not True or kwargs.get("initial", 0):
+        raise UnsupportedError("sum: out=, where= and initial= are not supported")
     axes = _normalise_axes(axis, a.ndim)
     fused = lazy_sum(a, axes, keepdims)
     if fused is not None:
@@ -327,7 +344,8 @@ def apply_ufunc(ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
 
 
 def _all_zero(a: np.ndarray) -> bool:
-    return all(isinstance(v, (int, np.integer)) and v == 0 for v in a.flat)
+    items = a.ravel().tolist()
+    return set(map(type, items)) <= {int} and not any(items)
 
 
 def assign(target: FormArray, index: Any, value: Any, *, accumulate: bool) -> None:
