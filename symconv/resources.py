@@ -221,8 +221,9 @@ def estimate(spec: ConvSpec, work: str = "prove", *, theorem: str | None = None,
         if not exact:
             return _numeric(spec, products, entries, trials=trials)
         numeric = _numeric(spec, products, entries, trials=2)
-        if products > 200_000:  # numpy code runs on the vector carrier, in chunks (measured:
-            # ResNet-50's 3x3 layer, 113M products, 16 s and 0.63 GB in chunks of 4M products)
+        if products > 200_000 and method == "auto":  # the vector carrier, else numbers (method
+            # exact may fall back to polynomial entries); measured on ResNet-50's 3x3 layer,
+            # 113M products: 16 s and 0.63 GB in chunks of 4M products
             held = min(products, 1 << 22)
             return Estimate(products, products * 1.5e-7 + numeric.seconds,
                             int(held * 150 + entries * 64 + numeric.bytes), "vector")
