@@ -334,3 +334,23 @@ def test_network_totals_match_spec_arithmetic():
         total = sum(spec.products_per_output * math.prod(spec.output_shape) * len(names)
                     for spec, names in distinct_layers(name))
         assert total == TOTALS[name][2]
+
+
+def test_cli_network_refused_at_once_when_the_total_is_over_the_time_limit(capsys):
+    code, out, err = run_cli(capsys, "prove", "--network", "resnet50", "--max-seconds", "60")
+    assert code == 2 and out == ""
+    assert err.startswith("symconv prove: error: --network: resnet50 at 224x224 (23 distinct "
+                          "layers, all-formulations-agree and convolution-is-flipped-correlation"
+                          ") is too big: estimated ")
+    assert "in total, mostly on the vector carrier, above the time limit 60 s" in err
+    assert err.rstrip().endswith("raise --max-seconds, prove one theorem (NAME), or use a "
+                                 "smaller --input")
+
+
+def test_cli_network_refused_at_once_when_one_layer_is_over_the_memory_limit(capsys):
+    code, out, err = run_cli(capsys, "prove", "--network", "resnet50", "--max-memory", "1G")
+    assert code == 2 and out == ""
+    assert err.startswith("symconv prove: error: --network: resnet50 at 224x224, conv1: prove "
+                          "all-formulations-agree on 224x224 * 7x7, C=3, F=64, stride 2, pad 3 "
+                          "is too big: estimated ")
+    assert "above the memory limit 1.0 GiB" in err and err.count("\n") == 1

@@ -21,16 +21,17 @@ import time
 from typing import Any
 
 from ..engine import Proof
-from ..errors import SpecError, SymconvError
+from ..errors import ResourceError, SpecError, SymconvError
 from ..networks import distinct_layers, layer_products, network_layers, network_names
 from ..progress import Progress
+from ..resources import Estimate, guard, limits
 from ..spec import ConvSpec
 from ..theorems import prove
 from .options import option_error, parse_sizes
 from .records import document, dumps, proof_record
 
 __all__ = ["NETWORK_THEOREMS", "add_network_option", "network_plan", "network_record",
-           "run_network"]
+           "guard_network", "run_network"]
 
 #: The theorems ``--network`` proves on every layer, and the short names of their table columns.
 NETWORK_THEOREMS = {"all-formulations-agree": "agree",
@@ -104,6 +105,43 @@ def network_record(network: str, input_size: int, theorems: tuple[str, ...]) -> 
             "layers": [{"name": name, "spec_index": index[name]} for name in layers]}
 
 
+def guard_network(network: str, input_size: int, distinct: list[tuple[ConvSpec, list[str]]],
+                  theorems: tuple[str, ...], backend: str = "auto") -> Estimate:
+    """The estimate of the whole run, before any proof is built: a layer too big alone is
+    refused by its own :func:`~symconv.resources.guard`, the run when its total time is over
+    the limit (:func:`~symconv.resources.limits`); both raise ``ResourceError`` on one line.
+
+    >>> from symconv.resources import limited
+    >>> with limited(max_seconds=60):
+    ...     guard_network("resnet50", 224, distinct_layers("resnet50"),
+    ...                   tuple(NETWORK_THEOREMS))
+    Traceback (most recent call last):
+    ...
+    symconv.errors.ResourceError: --network: resnet50 at 224x224 (23 distinct layers, ...
+    """
+    estimates = []
+    for spec, names in distinct:
+        for theorem in theorems:
+            try:
+                estimates.append(guard(spec, "prove", theorem=theorem, backend=backend))
+            except ResourceError as err:
+                raise ResourceError(f"--network: {network} at {input_size}x{input_size}, "
+                                    f"{names[0]}: {str(err).removeprefix('layer: ')}; or a "
+                                    "smaller --input") from None
+    total = Estimate(sum(e.products for e in estimates), sum(e.seconds for e in estimates),
+                     max(e.bytes for e in estimates),
+                     max(estimates, key=lambda e: e.seconds).carrier)
+    max_seconds, _ = limits()
+    if total.seconds > max_seconds:
+        raise ResourceError(f"--network: {network} at {input_size}x{input_size} "
+                            f"({len(distinct)} distinct layers, {' and '.join(theorems)}) is "
+                            f"too big: estimated {total} in total, mostly on the "
+                            f"{total.carrier} carrier, above the time limit {max_seconds:g} s "
+                            "(--max-seconds, SYMCONV_MAX_SECONDS); raise --max-seconds, prove "
+                            "one theorem (NAME), or use a smaller --input")
+    return total
+
+
 def _seconds(t: float) -> str:
     return f"{t * 1000:.0f} ms" if t < 1 else f"{t:.1f} s"
 
@@ -160,7 +198,9 @@ def run_network(args: argparse.Namespace) -> int:
         layers = network_layers(network, input_size)
     except SpecError as err:  # name the option, not the Python parameter
         raise option_error(err) from None
+    total = guard_network(network, input_size, distinct, theorems, args.backend)
     progress = Progress(enabled=False if args.quiet else None)
+    progress.message(f"proving {network}: estimated {total} ({total.carrier} carrier)")
     table = _Table(theorems, distinct, progress, enabled=not (args.json or args.quiet))
     legend = ", ".join(f"{NETWORK_THEOREMS[t]} = {t}" for t in theorems)
     table.header(f"{network} at {input_size}x{input_size}, batch 1: {len(layers)} conv layers, "
