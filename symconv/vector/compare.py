@@ -37,7 +37,8 @@ from .array import FormArray
 from .space import MAX_KEY
 from .terms import canonical
 
-__all__ = ["Difference", "difference", "equal", "packed_sorted", "prove_forms"]
+__all__ = ["Difference", "SortedKeys", "difference", "equal", "packed", "packed_sorted",
+           "prove_forms"]
 
 METHOD = "canonical term arrays of bilinear forms (exact, vectorised)"
 
@@ -50,34 +51,72 @@ class Difference:
     counterexample: Counterexample
 
 
-def packed_sorted(f: FormArray) -> np.ndarray | None:
-    """Sorted packed keys when every coefficient is 1 and packing fits int64, else None."""
+def packed(f: FormArray) -> np.ndarray | None:
+    """The packed keys ``position * key_count + key`` of every term, in storage order, when
+    every coefficient is 1 and packing fits int64; else None."""
     parts = f.parts()
     if any(c is not None for _, _, c in parts):
         return None
     kc = f.space.key_count
     if max(f.size, 1) * kc >= MAX_KEY:
         return None
-    packed = np.empty(sum(p.size for p, _, _ in parts), dtype=np.int64)
+    out = np.empty(sum(p.size for p, _, _ in parts), dtype=np.int64)
     start = 0
-    for p, k, _ in parts:  # packed = pos * kc + key, written in place part by part
-        out = packed[start:start + p.size]
-        np.multiply(p, kc, out=out)
-        out += k
+    for p, k, _ in parts:  # written in place part by part
+        piece = out[start:start + p.size]
+        np.multiply(p, kc, out=piece)
+        piece += k
         start += p.size
-    packed.sort()
-    return packed
+    return out
+
+
+def packed_sorted(f: FormArray) -> np.ndarray | None:
+    """:func:`packed`, sorted: equal arrays exactly when the forms are equal."""
+    keys = packed(f)
+    if keys is not None:
+        keys.sort()
+    return keys
+
+
+class SortedKeys:
+    """The packed keys of one side, in storage order, and sorted once if a comparison needs it.
+
+    Two sides whose terms come in the same order are equal without sorting (equal sequences are
+    equal multisets); otherwise their sorted copies are compared.
+    """
+
+    def __init__(self, f: FormArray) -> None:
+        self.raw = packed(f)
+        self._sorted: np.ndarray | None = None
+
+    def sorted(self) -> np.ndarray:
+        if self._sorted is None:
+            assert self.raw is not None
+            self._sorted = np.sort(self.raw)
+        return self._sorted
+
+    def same(self, other: SortedKeys) -> bool | None:
+        """Whether the forms are equal; None when either side is not all unit coefficients."""
+        if self.raw is None or other.raw is None:
+            return None
+        if self.raw.size != other.raw.size:
+            return False
+        if np.array_equal(self.raw, other.raw):
+            return True
+        return bool(np.array_equal(self.sorted(), other.sorted()))
+
+    def release(self) -> None:
+        """Drop the sorted copy (the next comparison is with the raw keys)."""
+        self._sorted = None
 
 
 def equal(left: FormArray, right: FormArray) -> bool:
     """Whether the two tensors of forms are equal (shapes and every entry)."""
     if left.shape != right.shape or left.space is not right.space:
         return False
-    a = packed_sorted(left)
-    if a is not None:
-        b = packed_sorted(right)
-        if b is not None:
-            return bool(np.array_equal(a, b))
+    same = SortedKeys(left).same(SortedKeys(right))
+    if same is not None:
+        return same
     return difference_terms(left, right)[0].size == 0
 
 
