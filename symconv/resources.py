@@ -58,14 +58,15 @@ class Cost:
 
 #: The cost model's carriers.  ``ring`` (Polynomial) and ``sympy``: measured on the 2-core
 #: development machine (ring: 4.5-5.6 us and 190-230 B per product on 32x32..64x64 layers; sympy:
-#: 330-460 us, ~2 kB).  ``vector``: PLACEHOLDERS (2e-8 s, 40 B, chunks of <= 16M products) until
-#: the vectorised carrier is measured.  ``numeric`` (verify's random trials, convert's check):
+#: 330-460 us, ~2 kB).  ``vector``: measured on the ResNet-50 3x3 layer (113M products,
+#: dot-equals-im2col: 2-5 s by load, one process): 4.5e-8 s and ~60 B per product of a chunk, two
+#: worker processes with chunks of 8M products each, so the peak holds ~16M products.  ``numeric`` (verify's random trials, convert's check):
 #: seconds per product per trial, and bytes per im2col matrix entry (float64 copies), per entry
 #: of x, w and the output (float64 and int64 copies).
 COSTS: dict[str, Cost] = {
     "ring": Cost(5.0e-6, 215.0, 5.0e-6, 400.0),
     "sympy": Cost(4.5e-4, 2000.0, 6.5e-6, 270.0),
-    "vector": Cost(2e-8, 40.0, 2e-8, 16.0, chunk_products=16_000_000),
+    "vector": Cost(4.5e-8, 60.0, 2e-8, 16.0, chunk_products=16_000_000),
     "numeric": Cost(3.5e-9, 24.0, 1e-8, 64.0),
 }
 
