@@ -243,7 +243,7 @@ def _prove_vector(thm: Theorem, spec: ConvSpec, bar: Progress,
     with bar.phase(f"{thm.name}: chunks of the weight", total=chunks, unit="chunk") as advance:
         proof = prove_chunked(thm, spec, progress=lambda done, total: advance(1))
     steps = (f"built {thm.left_label} and {thm.right_label} by symbolic execution (vector: "
-             f"term arrays) in {proof.elapsed:.3f} s", *proof.steps)
+             f"term arrays) and compared them in {proof.elapsed:.3f} s", *proof.steps)
     return dataclasses.replace(proof, steps=steps)
 
 

@@ -187,8 +187,10 @@ def _combine(name: str, spec: ConvSpec, bounds: list[tuple[int, int]], results: 
         how = "one chunk: the whole weight"
     failing = [r for r in results if not r[0]]
     if not failing:
-        steps = (how, f"{products} products compared as sorted term arrays",
-                 "every chunk has identical canonical term arrays on both sides")
+        steps = (how, f"{products} products compared as packed term arrays (equal in storage "
+                 "order, or equal once sorted)",
+                 ("every chunk has" if len(bounds) > 1 else "the two sides have")
+                 + " identical canonical term arrays")
         return Proof(statement, True, METHOD, positions, products, elapsed, steps)
     differing = np.unique(np.concatenate([r[1] for r in failing]))
     first = min(failing, key=lambda r: int(r[1][0]) if r[1].size else -1)
@@ -199,6 +201,6 @@ def _combine(name: str, spec: ConvSpec, bounds: list[tuple[int, int]], results: 
         shown = tuple(tuple(int(i) for i in np.unravel_index(int(p), cex.left_shape))
                       for p in differing[:len(cex.positions)])
         cex = replace(cex, differing=int(differing.size), positions=shown)
-    steps = (how, f"{products} products compared as sorted term arrays",
+    steps = (how, f"{products} products compared as canonical term arrays",
              f"{int(differing.size)} of {positions} positions differ")
     return Proof(statement, False, METHOD, positions, products, elapsed, steps, cex)
