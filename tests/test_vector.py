@@ -308,6 +308,23 @@ def test_writes_through_views_and_stale_views_are_refused():
         view + x[:2]  # numpy's view would see the write
 
 
+def test_in_place_updates_write_through_views_as_numpy_does():
+    space = Space({"x": (4,), "w": (1,)})
+    x = space_tensor(space, "x")
+    r = symbolic_tensor((4,), "x", "ring")
+    results = []
+    for a, out in ((x, np.zeros_like(x)), (r, np.zeros(4, dtype=object))):
+        out[1:] += a[1:]  # getitem, iadd, setitem
+        row = out[:2]
+        row += a[2:]  # numpy writes into out
+        out *= 3
+        results.append(out)
+    assert _same(results[0], results[1])
+    nested = np.zeros_like(x)[1:][1:]
+    with pytest.raises(UnsupportedError, match="nested view"):
+        nested += x[:2]
+
+
 def test_tensors_of_two_spaces_never_mix():
     a = space_tensor(Space({"x": (2,), "w": (1,)}), "x")
     b = space_tensor(Space({"x": (2,), "w": (1,)}), "x")

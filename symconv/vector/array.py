@@ -54,6 +54,8 @@ class FormArray:
         self._base: FormArray | None = None
         self._views: list[weakref.ref[FormArray]] = []
         self._stale = False
+        #: for a view ``base[index]`` of a root array: the index, so in-place updates write back
+        self._window: Any = None
 
     def _live(self) -> None:
         """Refuse to read a view whose base was written after the view was taken."""
@@ -357,7 +359,12 @@ class FormArray:
                 keys[index], None if coef is None else coef[index])).reshaped()
         else:
             out = self.gather(self.index_map()[index])
-        return out._as_view_of(self) if _is_basic(index) else out
+        if not _is_basic(index):
+            return out
+        out._as_view_of(self)
+        if self._base is None:  # a view taken directly: writes can go through to self
+            out._window = index
+        return out
 
     def __setitem__(self, index: Any, value: Any) -> None:
         from .functions import assign
@@ -393,6 +400,28 @@ class FormArray:
     def __rmatmul__(self, o: Any) -> Any: return self._binary(np.matmul, o, True)
     def __neg__(self) -> Any: return self._binary(np.multiply, -1)
     def __pos__(self) -> FormArray: return self
+
+    def _inplace(self, ufunc: Any, other: Any) -> FormArray:
+        """``self op= other``: numpy writes into ``self`` (and, for a view, into its base)."""
+        result = self._binary(ufunc, other)
+        if not isinstance(result, FormArray) or result.shape != self.shape:
+            raise UnsupportedError("in-place update: the result has another shape")
+        if self._base is not None:
+            if self._window is None or self._base._base is not None:
+                raise UnsupportedError("view: the code updates a reshaped or nested view in "
+                                       "place; the vector carrier cannot write that through")
+            base, window = self._base, self._window
+            base[window] = result  # marks every view of base stale, this one included
+            self._stale = False
+            self.shape, self.types = result.shape, result.types
+            self._dense, self._parts, self._lazy = result._dense, result._parts, result._lazy
+            return self
+        self._become(result)
+        return self
+
+    def __iadd__(self, o: Any) -> FormArray: return self._inplace(np.add, o)
+    def __isub__(self, o: Any) -> FormArray: return self._inplace(np.subtract, o)
+    def __imul__(self, o: Any) -> FormArray: return self._inplace(np.multiply, o)
 
     def __truediv__(self, o: Any) -> Any:
         raise UnsupportedError("division: the vector carrier holds integer coefficients")

@@ -335,7 +335,7 @@ def apply_ufunc(ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         if isinstance(target, FormArray) and target.shape == result.shape:
             target._become(result)
             return target
-        if not (isinstance(target, np.ndarray) and target.dtype == object
+        if not (isinstance(target, np.ndarray) and target.dtype == object and target.base is None
                 and target.shape == result.shape and _all_zero(target)):
             raise UnsupportedError("out=: the code writes symbolic values into a plain numpy "
                                    "array; the vector carrier cannot follow that")
