@@ -100,10 +100,16 @@ def test_user_style_convolutions_are_proved_on_the_vector_carrier(fn):
     assert verdict.summary == "proved equal to the spec at all 160 output positions (3432 products)"
 
 
+@pytest.mark.parametrize("chunk", [0, 400])
 @pytest.mark.parametrize("fn", scale.WRONG, ids=lambda f: f.__name__)
-def test_wrong_user_style_convolutions_are_wrong_with_a_confirmed_example(fn):
+def test_wrong_user_style_convolutions_are_wrong_with_a_confirmed_example(fn, chunk, monkeypatch):
+    monkeypatch.setattr(vectorised, "CHUNK_PRODUCTS", chunk)
     f = bound(fn, SMALL)
     verdict = verify(f, SMALL, carrier="vector")
+    named = MistakeKind.TRANSPOSED_KERNEL if "transposed" in fn.__name__ else \
+        MistakeKind.WINDOW_SHIFTED
+    assert verdict.mistakes and verdict.mistakes[0].kind is named, str(verdict)
+    assert f"vector carrier: {11 if chunk else 1} chunk" in verdict.notes[0]
     assert verdict.status is Status.WRONG and not verdict, str(verdict)
     assert verdict.method.startswith(VECTOR) and "the example confirmed on numbers" in \
         verdict.method
@@ -124,6 +130,14 @@ def test_chunks_give_the_same_verdicts(chunked):
     assert verdict.status is Status.WRONG and verdict.method.startswith(VECTOR), str(verdict)
     assert verdict.differing == verify(g, SMALL, carrier="polynomial").differing
     confirm(g, verdict)
+
+
+def test_no_mistake_is_named_when_the_first_chunk_agrees(chunked):
+    f = bound(scale.conv_cs231n_transposed, SMALL)  # the first chunk is w[0,0,0,0] alone
+    verdict = verify(f, SMALL, carrier="vector")
+    assert verdict.status is Status.WRONG and not verdict.mistakes, str(verdict)
+    assert "no mistake is named at this size: the first difference is not in the first chunk " \
+        "of the weight" in verdict.notes
 
 
 def test_a_wrong_chunk_lists_the_products_of_the_shown_position(chunked):
@@ -270,5 +284,7 @@ def test_the_mistake_zoo_gets_the_same_verdicts_on_both_carriers(fn, spec, kind)
     assert vector.status is polynomial.status, f"{vector}\n{polynomial}"
     assert vector.differing == polynomial.differing
     assert vector.method.startswith(VECTOR) or vector.notes[0].startswith("vector carrier: ")
+    if vector.method.startswith(VECTOR):  # the mistakes are named on term arrays too
+        assert [m.kind for m in vector.mistakes] == [m.kind for m in polynomial.mistakes]
     if fn in (right.conv2d_einsum, right.conv2d_im2col_batch_first, right.conv2d_im2col_uvc):
         assert vector.method.startswith(VECTOR), str(vector)
