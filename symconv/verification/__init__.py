@@ -1,6 +1,9 @@
 """Verify anyone's convolution against the spec, and say exactly what is wrong.
 
 * :mod:`.core` - :func:`verify` (exact symbolic execution, or the randomized exact check)
+* :mod:`.vectorised` - the exact path at scale: user numpy code on the vector carrier, in chunks
+  of the weight; :mod:`.packed` compares a chunk, :mod:`.naming` names mistakes chunk by chunk
+* :mod:`.symbolic` - what the exact paths share: a symbolic run's result, the confirmed example
 * :mod:`.verdict` - :class:`Verdict`, :class:`Status`, :class:`Mistake`, :class:`MistakeKind`
 * :mod:`.run` - calling user code safely (exceptions, timeout, mutated inputs)
 * :mod:`.diagnose` - positions, products and the names of known mistakes
