@@ -288,3 +288,16 @@ def test_the_mistake_zoo_gets_the_same_verdicts_on_both_carriers(fn, spec, kind)
         assert [m.kind for m in vector.mistakes] == [m.kind for m in polynomial.mistakes]
     if fn in (right.conv2d_einsum, right.conv2d_im2col_batch_first, right.conv2d_im2col_uvc):
         assert vector.method.startswith(VECTOR), str(vector)
+
+
+def test_above_the_polynomial_limit_the_vector_carrier_decides_and_names_alone():
+    big = ConvSpec((32, 32), (3, 3), in_channels=4, out_channels=8, padding=1)
+    assert big.products_per_output * int(np.prod(big.output_shape)) > 200_000
+    verdict = verify(bound(scale.conv_cs231n, big), big)
+    assert verdict.status is Status.CORRECT and verdict.method.startswith(VECTOR), str(verdict)
+    f = bound(scale.conv_cs231n_transposed, big)
+    verdict = verify(f, big)
+    assert verdict.status is Status.WRONG and verdict.method.startswith(VECTOR), str(verdict)
+    assert verdict.mistakes[0].kind is MistakeKind.TRANSPOSED_KERNEL
+    assert verdict.differing == 8192 and verdict.first_forms is not None
+    confirm(f, verdict)
