@@ -58,7 +58,7 @@ def chunk_keys(geometry: Geometry, spec: ConvSpec, space: Space, bounds: tuple[i
     keys = space.multiply(wi[valid] + space.linear_offset("w"), ("w",),
                           xi[valid] + space.linear_offset("x"), ("x",))
     packed = pos * space.key_count + keys
-    packed.sort()
+    packed.sort(kind="stable")  # sorted by position already: runs of one position's taps
     return packed
 
 
@@ -97,7 +97,8 @@ class ChunkNamer:
                       if np.array_equal(chunk_keys(g, self.spec, self.space, bounds), got)]
         kc = self.space.key_count
         self.folds = [(m, perm) for m, perm in self.folds
-                      if np.array_equal(np.sort(perm[got // kc] * kc + got % kc), want)]
+                      if np.array_equal(np.sort(perm[got // kc] * kc + got % kc, kind="stable"),
+                                        want)]
 
     def result(self) -> tuple[tuple[Mistake, ...], tuple[str, ...]]:
         """The matching mistakes, or a note why none is named."""
