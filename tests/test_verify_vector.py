@@ -169,7 +169,8 @@ def test_bias_is_checked_on_the_vector_carrier(chunked):
 
     verdict = verify(conv, spec, carrier="vector")
     assert verdict.status is Status.CORRECT and verdict.method.startswith(VECTOR), str(verdict)
-    assert "and 36 bias terms" in verdict.summary
+    assert verdict.summary.endswith("(288 products and 36 bias terms)")
+    assert verdict.notes == ("vector carrier: 5 chunks of the weight",)
     verdict = verify(conv_bias_on_width, spec, carrier="vector")
     assert verdict.status is Status.WRONG and verdict.method.startswith(VECTOR), str(verdict)
 

@@ -195,6 +195,7 @@ def run_vector(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, *,
     got_terms: Terms = {}
     want_terms: Terms = {}
     namer = ChunkNamer(spec, kind, space)
+    terms = spec.bias * int(np.prod(spec.output_shape))  # one b_f per output entry
     for c, bound in enumerate(bounds):
         chunk = _Chunk(fn, spec, kind, space, bound, kwargs, timeout)
         if chunk.reason:
@@ -204,7 +205,7 @@ def run_vector(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, *,
                     "check by chunks of the weight would not cover them")
         if chunk.mutated:
             return _mutated(spec, kind, chunk, start)
-        products += chunk.want.term_count()
+        products += chunk.want.term_count() - terms  # a chunk has every bias term
         values = [_values(case) for case in todo]
         if c == 0 and len(bounds) > 1:  # the terms without a weight variable, counted once
             values += [_values(case, weight=False) for case in todo]
@@ -230,8 +231,7 @@ def run_vector(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, *,
     forms = Evaluated(tuple(spec.output_shape), table)
     how = f"{len(bounds)} chunk{'s' if len(bounds) > 1 else ''} of the weight"
     if not failing:
-        terms = spec.bias * int(np.prod(spec.output_shape))
-        counted = f"{products - terms} products" + (f" and {terms} bias terms" if terms else "")
+        counted = f"{products} products" + (f" and {terms} bias terms" if terms else "")
         return Symbolic(verdict(Status.CORRECT, spec, kind, VECTOR, f"proved equal to the spec "
                                 f"at all {int(np.prod(spec.output_shape))} output positions "
                                 f"({counted})", start,
