@@ -354,3 +354,18 @@ def test_cli_network_refused_at_once_when_one_layer_is_over_the_memory_limit(cap
                           "all-formulations-agree on 224x224 * 7x7, C=3, F=64, stride 2, pad 3 "
                           "is too big: estimated ")
     assert "above the memory limit 1.0 GiB" in err and err.count("\n") == 1
+
+
+def test_cli_network_progress_on_a_terminal_only(capsys, scaled, monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, out, err = run_cli(capsys, "prove", "--network", "resnet18", "--input", "16")
+    assert code == 0 and len(_rows(out)) == 11 and "all proved." in out  # the table on stdout
+    drawn = err.replace("\r", "\n")
+    per_proof = sum(layer_products(spec) for spec, _ in distinct_layers("resnet18", 16, _base=2))
+    assert per_proof == 24768  # both theorems on every distinct layer: twice that estimated
+    assert drawn.lstrip().startswith("proving resnet18: estimated 49536 products, ")
+    assert "proving resnet18: 100%" in drawn and "22/22" in drawn  # the bar, one tick a proof
+    code, out, err = run_cli(capsys, "prove", "--network", "resnet18", "--input", "16", "-q")
+    assert (code, out, err) == (0, "", "")
