@@ -27,7 +27,7 @@ from ..progress import Progress
 from ..resources import Estimate, guard, limits
 from ..spec import ConvSpec
 from ..theorems import prove
-from .options import option_error, parse_sizes
+from .options import given_options, option_error, parse_sizes
 from .records import document, dumps, proof_record
 
 __all__ = ["NETWORK_THEOREMS", "add_network_option", "network_plan", "network_record",
@@ -186,8 +186,6 @@ class _Table:
 
 def run_network(args: argparse.Namespace) -> int:
     """``symconv prove --network NET``: prove, print the table (or JSON), return the exit code."""
-    from .options import given_options
-
     if args.all_sizes:
         raise SymconvError("--all-sizes: proves every size at once, so --network (fixed "
                            "layers) cannot apply; drop one of them")
