@@ -7,6 +7,11 @@ the result equal to that tensor.  A :class:`Step` joins two terms and proves the
 check failing raises :class:`DerivationError`, so a :class:`Derivation` cannot hold an unproved
 step.
 
+The values are object arrays (numbers, engine polynomials) or, for large layers,
+:class:`~symconv.vector.FormArray` tensors of the vector carrier: the printed formula is then
+evaluated on them with vectorised indexing and both checks are :func:`~symconv.vector.prove_forms`
+comparisons of canonical term arrays (``Step.proof.method`` says which carrier proved it).
+
 >>> import numpy as np, sympy
 >>> from symconv.latex.display import Times, tensor
 >>> a = np.array([2, 3], dtype=object)
@@ -35,11 +40,12 @@ import sympy
 from ..engine import Proof, prove_equal
 from ..errors import SymconvError
 from ..spec import ConvSpec
+from ..vector import FormArray, prove_forms
 from .display import DisplayError, evaluate
 from .names import Names
 from .printer import ConvLatexPrinter, environment, width_em
 
-__all__ = ["Term", "Step", "Derivation", "DerivationError", "names_used"]
+__all__ = ["Term", "Step", "Derivation", "DerivationError", "names_used", "prove_same"]
 
 _SAFE_TEXT = re.compile(r"^[A-Za-z0-9 ,.;:()'=+\-/]*$")
 _SAFE_MATH = re.compile(r"^(?:[A-Za-z0-9 ,.;:()'=+\-/_{}^]|\\[{}]|\\(?:lfloor|rfloor|ldots|times|"
@@ -73,6 +79,56 @@ def _first_line(proof: Proof) -> str:
     return str(proof.counterexample).splitlines()[0] if proof.counterexample else "differ"
 
 
+def _as_value(value: Any) -> Any:
+    return value if isinstance(value, FormArray) else np.asarray(value, dtype=object)
+
+
+def _polynomials(value: Any) -> Any:
+    return value.to_polynomials() if isinstance(value, FormArray) else value
+
+
+def prove_same(left: Any, right: Any, statement: str) -> Proof:
+    """Exact equality of two values: :func:`~symconv.vector.prove_forms` when both are
+    FormArrays of one Space, else :func:`~symconv.engine.prove_equal` (FormArrays turned into
+    polynomials: a small printed side against a small engine side).
+
+    >>> from symconv.vector import Space, space_tensor
+    >>> x = space_tensor(Space({"x": (2,)}), "x")
+    >>> prove_same(x * 2, x + x, "double").method
+    'canonical term arrays of bilinear forms (exact, vectorised)'
+    >>> bool(prove_same(x[0], np.array(x[0].to_polynomials()), "one entry"))
+    True
+    """
+    if isinstance(left, FormArray) and isinstance(right, FormArray) and \
+            left.space is right.space:
+        return prove_forms(left, right, statement)
+    return prove_equal(_polynomials(left), _polynomials(right), statement)
+
+
+def _broadcast(shown: Any, shape: tuple[int, ...], like: Any) -> Any:
+    """``shown`` (evaluated at grids of ``shape``) as a tensor of that shape."""
+    if isinstance(like, FormArray) and not isinstance(shown, FormArray):
+        shown = FormArray.constant(like.space, shown)
+    if isinstance(shown, FormArray):
+        return shown if shown.shape == shape else np.broadcast_to(shown, shape)
+    return np.broadcast_to(np.asarray(shown, dtype=object), shape)
+
+
+def _symbol_names(expr: Any) -> set[str]:
+    """Names of the symbols in ``expr``; a matrix's entries that are tensor entries at integer
+    indices (``X_col`` of a large layer: tens of thousands) are read without a tree walk."""
+    if not isinstance(expr, sympy.MatrixBase):
+        return {a.name for a in expr.atoms(sympy.Symbol)}
+    names: set[str] = set()
+    for entry in set(expr):
+        if isinstance(entry, sympy.Indexed) and all(isinstance(i, sympy.Integer)
+                                                    for i in entry.indices):
+            names.add(entry.base.label.name)
+        else:
+            names |= _symbol_names(entry)
+    return names
+
+
 def names_used(steps: Any) -> tuple[frozenset[str], frozenset[str]]:
     """Tensor keys (``'#pad'``, ...) and index letters the printed sides of ``steps`` contain.
 
@@ -86,7 +142,7 @@ def names_used(steps: Any) -> tuple[frozenset[str], frozenset[str]]:
     keys: set[str] = set()
     for step in steps:
         for side in (step.left, step.right):
-            keys |= {a.name for a in side.display.atoms(sympy.Symbol)}
+            keys |= _symbol_names(side.display)
     return (frozenset(k for k in keys if k.startswith("#")),
             frozenset(k for k in keys if not k.startswith("#")))
 
@@ -105,7 +161,7 @@ class Term:
     free: tuple[sympy.Symbol, ...] = ()
 
     def __post_init__(self) -> None:
-        value = np.asarray(self.value, dtype=object)
+        value = _as_value(self.value)
         object.__setattr__(self, "value", value)
         try:
             if self.free:
@@ -113,13 +169,13 @@ class Term:
                     raise DerivationError(f"term: {len(self.free)} free indices but the value "
                                           f"has shape {value.shape}")
                 grids = dict(zip(self.free, np.indices(value.shape)))  # every index at once
-                shown = np.broadcast_to(np.asarray(evaluate(self.display, self.binding, grids),
-                                                   dtype=object), value.shape)
+                shown = _broadcast(evaluate(self.display, self.binding, grids), value.shape,
+                                   value)
             else:
-                shown = np.asarray(evaluate(self.display, self.binding), dtype=object)
+                shown = _as_value(evaluate(self.display, self.binding))
         except DisplayError as err:
             raise DerivationError(f"term {self.display}: {err}") from None
-        proof = prove_equal(shown, value, "printed formula = its tensor")
+        proof = prove_same(shown, value, "printed formula = its tensor")
         if not proof:
             raise DerivationError(f"term {self.display}: the printed formula does not denote its "
                                   f"tensor: {_first_line(proof)}")
@@ -140,7 +196,7 @@ class Step:
         if not _safe_justification(self.justification):
             raise DerivationError(f"justification: expected plain words, got "
                                   f"{self.justification!r}")
-        proof = prove_equal(self.left.value, self.right.value, self.justification)
+        proof = prove_same(self.left.value, self.right.value, self.justification)
         if not proof:
             raise DerivationError(f"step {self.justification!r}: the two sides differ: "
                                   f"{_first_line(proof)}")

@@ -5,6 +5,10 @@ A derivation prints sympy expressions built from a few small node types (a produ
 and one of its entries, a sum broken one kernel row per line).  :func:`evaluate` interprets such
 an expression directly - summing the printed ``Sum`` limits, indexing the printed tensors - so the
 formula on the page is checked against the engine's tensors, not just the code that produced it.
+Bound tensors are object arrays (numbers, engine polynomials) or
+:class:`~symconv.vector.FormArray` values; on FormArrays a formula evaluated at every index (free
+indices bound to grids) is one vectorised gather-multiply-add per summand, and a printed matrix of
+entries of one tensor is one gather.
 
 Tensor names inside expressions are keys such as ``#in`` (never user text): a *binding* maps each
 key to the engine array it denotes, already in display layout (batch/channel axes of size 1
@@ -28,6 +32,7 @@ import numpy as np
 import sympy
 
 from ..errors import SymconvError
+from ..vector import FormArray
 
 __all__ = ["Times", "EntrySum", "Hadamard", "Dot", "MatProd", "Entry", "Rows", "Vec", "FloorDiv",
            "tensor", "evaluate", "DisplayError"]
@@ -93,7 +98,12 @@ def _int(value: Any) -> Any:
     raise DisplayError(f"index: expected an integer, got {value!r}")
 
 
-def _lookup(array: np.ndarray, key: str, index: tuple[Any, ...]) -> Any:
+def _array(value: Any) -> Any:
+    """A FormArray as it is, anything else as an object array."""
+    return value if isinstance(value, FormArray) else np.asarray(value, dtype=object)
+
+
+def _lookup(array: Any, key: str, index: tuple[Any, ...]) -> Any:
     """``array[index]``; integer-array indices gather every entry at once (bounds checked)."""
     if len(index) != array.ndim or any(np.any((np.asarray(i) < 0) | (np.asarray(i) >= n))
                                        for i, n in zip(index, array.shape)):
@@ -115,15 +125,22 @@ def _total(values: list[Any]) -> Any:
 
 
 def _entry_of_product(a: Any, b: Any, row: Any, col: Any) -> Any:
-    """``(A B)[row, col]`` without forming the product: row of ``A`` times column of ``B``."""
-    a, b = (np.asarray(m, dtype=object) for m in (a, b))
+    """``(A B)[row, col]`` without forming the product: row of ``A`` times column of ``B``
+    (on FormArrays: every product of every requested entry at once, summed over the inner axis)."""
+    a, b = _array(a), _array(b)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
         raise DisplayError(f"matrix product: shapes {a.shape} and {b.shape} do not chain")
     _lookup(np.empty((a.shape[0], b.shape[1]), dtype=bool), "matrix", (row, col))
+    if isinstance(a, FormArray) or isinstance(b, FormArray):
+        inner = np.arange(a.shape[1])
+        r, c = (np.asarray(v)[..., None] for v in (row, col))
+        return (a[r, inner] * b[inner, c]).sum(axis=-1)
     return _total([a[row, j] * b[j, col] for j in range(a.shape[1])])
 
 
 def _sum_entries(array: Any) -> Any:
+    if isinstance(array, FormArray):
+        return array.sum()
     total: Any = 0
     for v in np.asarray(array, dtype=object).reshape(-1):
         total = total + v
@@ -155,8 +172,7 @@ def evaluate(expr: Any, binding: Mapping[str, np.ndarray],
         key = expr.base.label.name
         if key not in binding:
             raise DisplayError(f"tensor: {key!r} is not bound")
-        return _lookup(np.asarray(binding[key], dtype=object), key,
-                       tuple(_int(ev(i)) for i in expr.indices))
+        return _lookup(_array(binding[key]), key, tuple(_int(ev(i)) for i in expr.indices))
     if isinstance(expr, sympy.Add | Rows):
         return _total([ev(a) for a in expr.args])
     if isinstance(expr, sympy.Mul | Times):
@@ -173,23 +189,23 @@ def evaluate(expr: Any, binding: Mapping[str, np.ndarray],
     if isinstance(expr, sympy.Sum):
         return _sum(expr.function, list(expr.limits), binding, env)
     if isinstance(expr, sympy.MatrixBase):
-        return np.array([[ev(v) for v in row] for row in expr.tolist()], dtype=object)
+        return _matrix(expr, binding, env)
     if isinstance(expr, EntrySum):
         return _sum_entries(ev(expr.args[0]))
     if isinstance(expr, Hadamard):
-        a, b = (np.asarray(ev(x), dtype=object) for x in expr.args)
+        a, b = (_array(ev(x)) for x in expr.args)
         if a.shape != b.shape:
             raise DisplayError(f"hadamard: shapes {a.shape} and {b.shape} differ")
         return a * b
     if isinstance(expr, Vec):
-        return np.asarray(ev(expr.args[0]), dtype=object).reshape(1, -1)
+        return _array(ev(expr.args[0])).reshape(1, -1)
     if isinstance(expr, Dot):
-        a, b = (np.asarray(ev(x), dtype=object).reshape(-1) for x in expr.args)
+        a, b = (_array(ev(x)).reshape(-1) for x in expr.args)
         if a.shape != b.shape:
             raise DisplayError(f"dot: lengths {a.size} and {b.size} differ")
         return _sum_entries(a * b)
     if isinstance(expr, MatProd):
-        a, b = (np.asarray(ev(x), dtype=object) for x in expr.args)
+        a, b = (_array(ev(x)) for x in expr.args)
         if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
             raise DisplayError(f"matrix product: shapes {a.shape} and {b.shape} do not chain")
         return a @ b
@@ -197,9 +213,60 @@ def evaluate(expr: Any, binding: Mapping[str, np.ndarray],
         a, b = expr.args[0].args
         return _entry_of_product(ev(a), ev(b), *(_int(ev(i)) for i in expr.args[1:]))
     if isinstance(expr, Entry):
-        m = np.asarray(ev(expr.args[0]), dtype=object)
+        m = _array(ev(expr.args[0]))
         return _lookup(m, "matrix", tuple(_int(ev(i)) for i in expr.args[1:]))
     raise DisplayError(f"display: cannot evaluate {type(expr).__name__} {expr}")
+
+
+def _matrix(expr: sympy.MatrixBase, binding: Mapping[str, Any],
+            env: dict[sympy.Symbol, int]) -> Any:
+    """A printed matrix's value: an object array, or a FormArray when an entry is one."""
+    rows = expr.tolist()
+    gathered = _gather_matrix(rows, binding)
+    if gathered is not None:
+        return gathered
+    values = [[evaluate(v, binding, env) for v in row] for row in rows]
+    forms = [v for row in values for v in row if isinstance(v, FormArray)]
+    if not forms:
+        return np.array(values, dtype=object)
+    space = forms[0].space
+    flat = [v if isinstance(v, FormArray) else FormArray.constant(space, v)
+            for row in values for v in row]
+    shape = (len(rows), len(rows[0]) if rows else 0)
+    return np.stack([v.reshape(()) for v in flat]).reshape(shape)
+
+
+def _gather_matrix(rows: list[list[Any]], binding: Mapping[str, Any]) -> Any:
+    """One gather for a matrix whose entries are zeros and entries, at integer indices, of one
+    tensor bound to a FormArray (a printed window, ``X_col``); None for any other matrix."""
+    keys = {v.base.label.name for row in rows for v in row if isinstance(v, sympy.Indexed)}
+    if len(keys) != 1 or not rows or not rows[0]:
+        return None
+    key = keys.pop()
+    array = binding.get(key)
+    if not isinstance(array, FormArray):
+        return None
+    width, indices, where = len(rows[0]), [], []
+    for n, v in enumerate(v for row in rows for v in row):
+        if isinstance(v, sympy.Indexed) and all(isinstance(i, sympy.Integer) for i in v.indices):
+            indices.append(tuple(int(i) for i in v.indices))
+            where.append(n)
+        elif v != 0:
+            return None
+    for index in indices:
+        if len(index) != array.ndim:
+            raise DisplayError(f"index: {key}{list(index)} is outside the tensor of shape "
+                               f"{array.shape}")
+    flat = np.full(len(rows) * width, -1, dtype=np.int64)
+    if indices:
+        table = np.array(indices, dtype=np.int64).reshape(len(indices), array.ndim)
+        if ((table < 0) | (table >= np.array(array.shape, dtype=np.int64))).any():
+            bad = tuple(int(i) for i in table[((table < 0) | (table >= np.array(
+                array.shape))).any(axis=1)][0])
+            raise DisplayError(f"index: {key}{list(bad)} is outside the tensor of shape "
+                               f"{array.shape}")
+        flat[np.array(where)] = np.ravel_multi_index(tuple(table.T), array.shape)
+    return array.gather(flat.reshape(len(rows), width))
 
 
 def _sum(body: Any, limits: list[tuple[Any, ...]], binding: Mapping[str, np.ndarray],

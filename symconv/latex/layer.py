@@ -6,6 +6,10 @@ names to engine arrays, and builders for the expressions every derivation prints
 definition as nested sums, the top-left window expanded one kernel row per line, the Hadamard
 form, the dot product and the im2col matrix product.  Batch and channel indices are printed only
 when their size is not 1.
+
+The engine tensors of a symbolic layer with at least :data:`VECTOR_PRODUCTS` products are
+:class:`~symconv.vector.FormArray` values of the vector carrier (the printed formulas are then
+evaluated and compared on term arrays); smaller layers keep exact sparse polynomials.
 """
 
 from __future__ import annotations
@@ -19,20 +23,37 @@ from ..errors import SymconvError
 from ..forms import Im2colLayout, correlate, flip, im2col, pad, patches
 from ..spec import ConvSpec
 from ..tensors import Backend, symbolic_input, symbolic_weight
+from ..theorems import AUTO_VECTOR_PRODUCTS
+from ..vector import FormArray, Space, space_tensor
 from .derivation import Term
 from .display import Dot, Entry, EntrySum, Hadamard, MatProd, Rows, Times, tensor
 from .names import Names
 
-__all__ = ["Layer", "view"]
+__all__ = ["Layer", "view", "VECTOR_PRODUCTS", "layer_products"]
+
+#: Symbolic layers with at least this many products (the output of the definition) are built on
+#: the vector carrier: the same threshold as ``prove(..., backend='auto')``.
+VECTOR_PRODUCTS = AUTO_VECTOR_PRODUCTS
 
 _SPATIAL = {1: "i", 2: "i j", 3: "l i j"}
 _TAPS = {1: "u", 2: "u v", 3: "t u v"}
 N, F, C = sympy.symbols("n f c", integer=True, nonnegative=True)
 
 
-def view(array: Any) -> np.ndarray:
+def layer_products(spec: ConvSpec) -> int:
+    """Products in the definition of the whole output of ``spec``.
+
+    >>> layer_products(ConvSpec((32, 32), (5, 5), in_channels=3, out_channels=16))
+    940800
+    """
+    return spec.batch * spec.out_channels * int(np.prod(spec.output_size)) * \
+        spec.products_per_output
+
+
+def view(array: Any) -> Any:
     """Drop the leading (batch/filter, channel) axes of size 1: the printed layout."""
-    array = np.asarray(array, dtype=object)
+    if not isinstance(array, FormArray):
+        array = np.asarray(array, dtype=object)
     return array[tuple(0 if size == 1 else slice(None) for size in array.shape[:2])]
 
 
@@ -60,15 +81,23 @@ class Layer:
     """Engine and display tensors of one ConvSpec (see the module docstring)."""
 
     def __init__(self, spec: ConvSpec, names: Names, x: Any = None, w: Any = None,
-                 layout: Im2colLayout = Im2colLayout.BATCH_SLOWEST) -> None:
+                 layout: Im2colLayout = Im2colLayout.BATCH_SLOWEST,
+                 vector: bool | None = None) -> None:
         if spec.groups != 1:
             raise SymconvError(f"spec: derivations print one im2col matrix, so they need "
                                f"groups=1, got groups={spec.groups}; prove grouped layers "
                                "with symconv prove")
         self.spec, self.names, self.rank = spec, names, spec.rank
-        self.x = symbolic_input(spec, backend=Backend.RING) if x is None else np.asarray(x)
-        self.w = symbolic_weight(spec, backend=Backend.RING) if w is None else np.asarray(w)
         self.numeric = x is not None
+        #: engine tensors are FormArrays (``vector=None``: from the layer's size)
+        self.vector: bool = not self.numeric and (layer_products(spec) >= VECTOR_PRODUCTS
+                                                  if vector is None else vector)
+        if self.vector:
+            space = Space({"x": spec.input_shape, "w": spec.weight_shape})
+            self.x, self.w = space_tensor(space, "x"), space_tensor(space, "w")
+        else:
+            self.x = symbolic_input(spec, backend=Backend.RING) if x is None else np.asarray(x)
+            self.w = symbolic_weight(spec, backend=Backend.RING) if w is None else np.asarray(w)
         self.conv_spec = spec.replace(padding=spec.convolution_pads)
         inp, ker, out = names.latex
         mirrored = spec.convolution_pads != spec.pads  # 'same' with an odd total: its own name
@@ -136,7 +165,8 @@ class Layer:
              **extra: Any) -> Term:
         """A checked Term bound to this layer's tensors (plus ``extra`` keys, without ``#``)."""
         binding = {**self.binding, **{"#" + k: v for k, v in extra.items()}}
-        return Term(display, np.asarray(value, dtype=object), binding, free)
+        return Term(display, value if isinstance(value, FormArray) else
+                    np.asarray(value, dtype=object), binding, free)
 
     def out(self, display: Any, output: Any, free: bool = False) -> Term:
         """A Term for an output tensor: every printed index (``free``) or the first entry."""
