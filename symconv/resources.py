@@ -61,8 +61,9 @@ class Cost:
 #: 330-460 us, ~2 kB).  ``vector``: measured on the ResNet-50 3x3 layer (113M products,
 #: dot-equals-im2col: 2-5 s by load, one process): 4.5e-8 s and ~60 B per product of a chunk, two
 #: worker processes with chunks of 8M products each, so the peak holds ~16M products.
-#: ``numeric`` (verify's random trials, convert's check): seconds per product per trial, and bytes per im2col matrix entry (float64 copies), per entry
-#: of x, w and the output (float64 and int64 copies).
+#: ``numeric`` (verify's random trials, convert's check): seconds per product per trial, and
+#: bytes per im2col matrix entry (float64 copies), per entry of x, w and the output (float64 and
+#: int64 copies).
 COSTS: dict[str, Cost] = {
     "ring": Cost(5.0e-6, 215.0, 5.0e-6, 400.0),
     "sympy": Cost(4.5e-4, 2000.0, 6.5e-6, 270.0),
