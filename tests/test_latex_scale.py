@@ -167,3 +167,23 @@ def test_prove_same_mixes_carriers_exactly():
     refused = prove_same(x, poly, "x = poly")
     assert not refused and refused.method == RING
     assert str(refused.counterexample).startswith("1 of 3 positions differ; first at [2]")
+
+
+def test_printed_matrices_on_form_arrays():
+    from symconv.latex.display import DisplayError, evaluate
+
+    space = Space({"x": (2, 3), "w": (2,)})
+    x, w = space_tensor(space, "x"), space_tensor(space, "w")
+    binding = {"#in": x, "#w": w}
+    xs, ws = tensor("#in"), tensor("#w")
+    one = evaluate(sympy.ImmutableMatrix([[xs[1, 2], 0, xs[1, 2]], [xs[0, 0], xs[0, 1], 0]]),
+                   binding)  # one tensor and zeros: a single gather
+    assert isinstance(one, FormArray) and one.is_dense()
+    assert [[str(p) for p in row] for row in one.to_polynomials()] == [
+        ["x_{1,2}", "0", "x_{1,2}"], ["x_{0,0}", "x_{0,1}", "0"]]
+    two = evaluate(sympy.ImmutableMatrix([[xs[0, 1], ws[1]]]), binding)  # entry by entry
+    assert [str(p) for p in two.to_polynomials()[0]] == ["x_{0,1}", "w_{1}"]
+    with pytest.raises(DisplayError, match=r"#in\[2, 0\] is outside the tensor of shape"):
+        evaluate(sympy.ImmutableMatrix([[xs[0, 0], xs[2, 0]]]), binding)
+    with pytest.raises(DisplayError, match=r"#in\[0\] is outside"):
+        evaluate(sympy.ImmutableMatrix([[xs[0]]]), binding)

@@ -120,7 +120,8 @@ def _symbol_names(expr: Any) -> set[str]:
     if not isinstance(expr, sympy.MatrixBase):
         return {a.name for a in expr.atoms(sympy.Symbol)}
     names: set[str] = set()
-    for entry in set(expr):
+    unique = {id(entry): entry for row in expr.tolist() for entry in row}  # entries repeat
+    for entry in unique.values():
         if isinstance(entry, sympy.Indexed) and all(isinstance(i, sympy.Integer)
                                                     for i in entry.indices):
             names.add(entry.base.label.name)

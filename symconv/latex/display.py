@@ -35,7 +35,7 @@ from ..errors import SymconvError
 from ..vector import FormArray
 
 __all__ = ["Times", "EntrySum", "Hadamard", "Dot", "MatProd", "Entry", "Rows", "Vec", "FloorDiv",
-           "tensor", "evaluate", "DisplayError"]
+           "tensor", "evaluate", "take", "DisplayError"]
 
 
 class DisplayError(SymconvError):
@@ -109,7 +109,30 @@ def _lookup(array: Any, key: str, index: tuple[Any, ...]) -> Any:
                                        for i, n in zip(index, array.shape)):
         raise DisplayError(f"index: {key}{list(index)} is outside the tensor of shape "
                            f"{array.shape}")
-    return array[index]
+    return take(array, index) if isinstance(array, FormArray) else array[index]
+
+
+def take(array: FormArray, index: tuple[Any, ...]) -> FormArray:
+    """``array[index]`` for in-range indices, without the gather where it is not needed: the
+    array itself when ``index`` is every index in order (grids of ``np.indices``), one entry's
+    terms selected directly when ``index`` is integers.
+
+    >>> from symconv.vector import Space, space_tensor
+    >>> x = space_tensor(Space({"x": (2, 3)}), "x")
+    >>> y = x * x
+    >>> take(y, tuple(np.indices((2, 3)))) is y, take(y, (1, 2)).to_polynomials()
+    (True, array(x_{1,2}·x_{1,2}, dtype=object))
+    """
+    if len(index) == array.ndim and all(
+            isinstance(i, np.ndarray) and i.shape == array.shape for i in index) and all(
+            np.array_equal(i, grid) for i, grid in zip(index, np.indices(array.shape))):
+        return array
+    if array.is_dense() or not all(isinstance(i, (int, np.integer)) for i in index):
+        return array[index]
+    pos, key, coef = array.terms()
+    mask = pos == int(np.ravel_multi_index(tuple(int(i) for i in index), array.shape))
+    picked = (np.zeros(int(mask.sum()), np.int64), key[mask], None if coef is None else coef[mask])
+    return array.with_parts((), (picked,))
 
 
 def _total(values: list[Any]) -> Any:
@@ -125,16 +148,11 @@ def _total(values: list[Any]) -> Any:
 
 
 def _entry_of_product(a: Any, b: Any, row: Any, col: Any) -> Any:
-    """``(A B)[row, col]`` without forming the product: row of ``A`` times column of ``B``
-    (on FormArrays: every product of every requested entry at once, summed over the inner axis)."""
+    """``(A B)[row, col]`` without forming the product: row of ``A`` times column of ``B``."""
     a, b = _array(a), _array(b)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
         raise DisplayError(f"matrix product: shapes {a.shape} and {b.shape} do not chain")
     _lookup(np.empty((a.shape[0], b.shape[1]), dtype=bool), "matrix", (row, col))
-    if isinstance(a, FormArray) or isinstance(b, FormArray):
-        inner = np.arange(a.shape[1])
-        r, c = (np.asarray(v)[..., None] for v in (row, col))
-        return (a[r, inner] * b[inner, c]).sum(axis=-1)
     return _total([a[row, j] * b[j, col] for j in range(a.shape[1])])
 
 
@@ -239,34 +257,41 @@ def _matrix(expr: sympy.MatrixBase, binding: Mapping[str, Any],
 def _gather_matrix(rows: list[list[Any]], binding: Mapping[str, Any]) -> Any:
     """One gather for a matrix whose entries are zeros and entries, at integer indices, of one
     tensor bound to a FormArray (a printed window, ``X_col``); None for any other matrix."""
-    keys = {v.base.label.name for row in rows for v in row if isinstance(v, sympy.Indexed)}
-    if len(keys) != 1 or not rows or not rows[0]:
+    if not rows or not rows[0]:
         return None
-    key = keys.pop()
-    array = binding.get(key)
-    if not isinstance(array, FormArray):
+    found: list[Any] = []  # [key, array] of the one tensor the entries read
+    seen: dict[int, int] = {}  # id of an entry -> flat index (-1: zero); entries repeat
+    flat = []
+    for row in rows:
+        for v in row:
+            f = seen.get(id(v))
+            if f is None:
+                f = seen[id(v)] = _flat_entry(v, binding, found)
+                if f is None:
+                    return None
+            flat.append(f)
+    if not found:  # only zeros
         return None
-    width, indices, where = len(rows[0]), [], []
-    for n, v in enumerate(v for row in rows for v in row):
-        if isinstance(v, sympy.Indexed) and all(isinstance(i, sympy.Integer) for i in v.indices):
-            indices.append(tuple(int(i) for i in v.indices))
-            where.append(n)
-        elif v != 0:
+    return found[1].gather(np.array(flat, dtype=np.int64).reshape(len(rows), len(rows[0])))
+
+
+def _flat_entry(v: Any, binding: Mapping[str, Any], found: list[Any]) -> Any:
+    """The flat index of ``v`` in the tensor ``found`` names (set by the first entry), -1 for a
+    zero, None when ``v`` is anything else."""
+    if isinstance(v, sympy.Indexed) and all(isinstance(i, sympy.Integer) for i in v.indices):
+        key = v.base.label.name
+        if not found:
+            if not isinstance(binding.get(key), FormArray):
+                return None
+            found += [key, binding[key]]
+        if key != found[0]:
             return None
-    for index in indices:
-        if len(index) != array.ndim:
+        index, shape = tuple(int(i) for i in v.indices), found[1].shape
+        if len(index) != len(shape) or any(not 0 <= i < n for i, n in zip(index, shape)):
             raise DisplayError(f"index: {key}{list(index)} is outside the tensor of shape "
-                               f"{array.shape}")
-    flat = np.full(len(rows) * width, -1, dtype=np.int64)
-    if indices:
-        table = np.array(indices, dtype=np.int64).reshape(len(indices), array.ndim)
-        if ((table < 0) | (table >= np.array(array.shape, dtype=np.int64))).any():
-            bad = tuple(int(i) for i in table[((table < 0) | (table >= np.array(
-                array.shape))).any(axis=1)][0])
-            raise DisplayError(f"index: {key}{list(bad)} is outside the tensor of shape "
-                               f"{array.shape}")
-        flat[np.array(where)] = np.ravel_multi_index(tuple(table.T), array.shape)
-    return array.gather(flat.reshape(len(rows), width))
+                               f"{shape}")
+        return int(np.ravel_multi_index(index, shape))
+    return -1 if v == 0 else None
 
 
 def _sum(body: Any, limits: list[tuple[Any, ...]], binding: Mapping[str, np.ndarray],

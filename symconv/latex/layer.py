@@ -26,7 +26,7 @@ from ..tensors import Backend, symbolic_input, symbolic_weight
 from ..theorems import AUTO_VECTOR_PRODUCTS
 from ..vector import FormArray, Space, space_tensor
 from .derivation import Term
-from .display import Dot, Entry, EntrySum, Hadamard, MatProd, Rows, Times, tensor
+from .display import Dot, Entry, EntrySum, Hadamard, MatProd, Rows, Times, take, tensor
 from .names import Names
 
 __all__ = ["Layer", "view", "VECTOR_PRODUCTS", "layer_products"]
@@ -171,7 +171,8 @@ class Layer:
     def out(self, display: Any, output: Any, free: bool = False) -> Term:
         """A Term for an output tensor: every printed index (``free``) or the first entry."""
         value = view(output)
-        return self.term(display, value if free else value[self.origin],
+        first = take(value, self.origin) if isinstance(value, FormArray) else value[self.origin]
+        return self.term(display, value if free else first,
                          self.free if free else (), out=value)
 
     @property
