@@ -124,7 +124,11 @@ def _pair(a: FormArray, ta: Type, b: FormArray, tb: Type, lazy: Lazy) -> list[Pa
     na, nb = a.term_count(), b.term_count()
     if not na or not nb:
         return []
-    slab, walk, ts, tw = (b, a, tb, ta) if nb >= na else (a, b, ta, tb)
+    # walking one factor's terms touches, per term, the other's entries along the axes only the
+    # other has: take the cheaper way round (zeros of a chunked weight are never walked)
+    cost_b_slab = na * _free_size(b.shape, a.shape)
+    cost_a_slab = nb * _free_size(a.shape, b.shape)
+    slab, walk, ts, tw = (b, a, tb, ta) if cost_b_slab <= cost_a_slab else (a, b, ta, tb)
     dense = slab.dense()
     if dense is None:
         slab, walk, ts, tw = walk, slab, tw, ts
@@ -132,6 +136,11 @@ def _pair(a: FormArray, ta: Type, b: FormArray, tb: Type, lazy: Lazy) -> list[Pa
     if dense is None:
         return [p for layer in _layers(slab) for p in _pair(layer, ts, walk, tw, lazy)]
     return _slab_product(dense, slab.shape, ts, walk, tw, lazy)
+
+
+def _free_size(slab: tuple[int, ...], walk: tuple[int, ...]) -> int:
+    """Entries of the slab one walked term meets: the axes where only the slab is long."""
+    return math.prod(s for s, w in zip(slab, walk) if s > 1 and w == 1)
 
 
 def _slab_product(dense: tuple[np.ndarray, np.ndarray | None], sshape: tuple[int, ...],
