@@ -25,6 +25,7 @@ from symconv.ring import Polynomial
 from symconv.vector import FormArray, Space, space_tensor
 from symconv.vector.compare import METHOD as VECTOR
 
+from .cli_runner import run_cli
 from .test_latex_pages import GOLDEN, PAGES
 
 RING = "canonical polynomial forms (exact)"
@@ -101,6 +102,18 @@ def test_wrong_printed_definition_on_a_large_layer_is_refused(monkeypatch):
     with pytest.raises(DerivationError, match="printed formula does not denote its tensor: "
                                               r"12544 of 12544 positions differ; first at "):
         derive("all-formulations-agree", LARGE)
+
+
+def test_the_cli_refuses_a_wrong_page_of_a_large_layer_and_writes_nothing(
+        monkeypatch, capsys, tmp_path):
+    original = Layer.definition
+    monkeypatch.setattr(Layer, "definition", lambda self, **_: original(self, flipped_index=True))
+    out = tmp_path / "page.tex"
+    code, stdout, err = run_cli(capsys, "derive", "all-formulations-agree", "--format",
+                                "document", "--input", "32x32", "--kernel", "5x5",
+                                "--in-channels", "3", "--out-channels", "16", "-o", str(out))
+    assert code == 2 and stdout == "" and not out.exists()
+    assert "does not denote its tensor" in err and len(err.strip().splitlines()) == 1
 
 
 def test_wrong_printed_column_of_the_product_is_refused(monkeypatch):
@@ -187,3 +200,13 @@ def test_printed_matrices_on_form_arrays():
         evaluate(sympy.ImmutableMatrix([[xs[0, 0], xs[2, 0]]]), binding)
     with pytest.raises(DisplayError, match=r"#in\[0\] is outside"):
         evaluate(sympy.ImmutableMatrix([[xs[0]]]), binding)
+
+
+def test_a_transposed_printed_index_is_refused():
+    layer = Layer(MID, Names())
+    out = correlate(layer.x, layer.w, layer.spec)
+    f, i, j = layer.free
+    layer.out(tensor("#out")[f, i, j], out, free=True)  # every index in order: proved as is
+    with pytest.raises(DerivationError, match="does not denote its tensor: 1456 of 1568 "
+                                              r"positions differ; first at \[0, 0, 1\]"):
+        layer.out(tensor("#out")[f, j, i], out, free=True)  # same shape; agrees where i = j
