@@ -56,6 +56,9 @@ def chunk_bounds(spec: ConvSpec, chunk_products: int = 0) -> list[tuple[int, int
     size = math.prod(spec.weight_shape)
     total = spec.products_per_output * math.prod(spec.output_shape)
     step = max(1, size * max(chunk_products, 1) // max(total, 1))
+    per_filter = math.prod(spec.weight_shape[1:])
+    if step >= per_filter:  # whole filters: both sides' parts then match one to one
+        step -= step % per_filter
     return [(a, min(a + step, size)) for a in range(0, size, step)]
 
 
