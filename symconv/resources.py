@@ -99,6 +99,8 @@ WORK: dict[str, dict[str, tuple[float, float]]] = {
     "verify": {"exact": (2.0, 1.8)},
 }
 
+#: A derivation on the vector carrier: seconds and bytes per product, fixed bytes (sympy, startup).
+DERIVE_VECTOR = (4.5e-7, 55.0, 80 * 2 ** 20)
 #: Tensor entries a derivation builds per input/weight entry (engine, display and padded copies).
 DERIVE_ENTRY_COPIES = 3
 #: Above this many products a derivation proves the theorem for every size (symconv.latex).
@@ -265,6 +267,11 @@ def _derive(spec: ConvSpec, name: str, products: int, entries: int) -> Estimate:
     layers, padding modes other than zeros) or cited for every size."""
     if name == "example":  # the fixed 5x5 * 3x3 worked example
         return Estimate(products, 0.5, 64 * 2 ** 20, "ring")
+    if products >= AUTO_VECTOR_PRODUCTS and importlib.util.find_spec("symconv.vector"):
+        # symconv.latex builds large layers on the vector carrier: measured 0.2-0.4 us and
+        # ~50 B per product (32x32 C=3 F=16 5x5: 1.5 s, 120 MB; 56x56 C=64 F=64: 46 s, 5.5 GB)
+        return Estimate(products, 0.5 + products * DERIVE_VECTOR[0],
+                        int(DERIVE_VECTOR[2] + products * DERIVE_VECTOR[1]), "vector")
     c = COSTS["ring"]
     t, m = WORK["derive"][name]
     seconds = products * c.seconds_per_product * t + \
