@@ -48,7 +48,7 @@ LAYERS = [
 ]
 QUICK = 5
 #: Largest products per formulation each slow method is run on.
-LIMITS = {"naive": 70_000, "ring": 1_200_000, "vector": 10**12}
+LIMITS = {"naive": 70_000, "ring": 2_500_000, "vector": 10**12}
 
 
 def products(spec: ConvSpec) -> int:
