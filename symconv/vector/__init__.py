@@ -16,7 +16,8 @@ stays bounded at the size of real network layers.
 (True, 1014)
 """
 
-from . import functions as _functions  # noqa: F401  (registers the numpy operations)
+from . import contractions as _contractions  # noqa: F401  (registers the numpy operations)
+from . import functions as _functions  # noqa: F401
 from .array import FormArray, space_tensor
 from .compare import prove_forms
 from .space import Space, UnsupportedError

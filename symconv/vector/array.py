@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from .indexing import _is_basic, _plain_index, _reshape_of, _target_shape
 from .space import Space, Type, UnsupportedError
 from .terms import canonical, csr_gather, remap, strides
 
@@ -84,31 +85,10 @@ class FormArray:
     @classmethod
     def constant(cls, space: Space, values: Any) -> FormArray:
         """Exact integer constants (an int array, or objects that are integers) as forms."""
-        from ..ring import _exact_scalar
+        from .indexing import exact_integers
 
-        arr = np.asarray(values)
-        kind = arr.dtype.kind
-        if kind in "biu":
-            if arr.size and max(abs(int(arr.min())), abs(int(arr.max()))) >= 2**62:
-                raise UnsupportedError("constant: a coefficient beyond int64")
-            ints = arr.astype(np.int64)
-        elif kind == "f" and arr.size and not (np.isfinite(arr).all() and (
-                np.trunc(arr) == arr).all() and (np.abs(arr) < 2**53).all()):
-            raise UnsupportedError("constant: the vector carrier holds exact integer "
-                                   "coefficients only (integer-valued floats below 2**53)")
-        elif kind in "fO":
-            items = arr.ravel().tolist()
-            if kind == "O" and not set(map(type, items)) <= {int}:
-                items = [_exact_scalar(v, code_constant=True) for v in items]
-                if any(v is None or not isinstance(v, int) for v in items):
-                    raise UnsupportedError("constant: the vector carrier holds integer "
-                                           "coefficients only; use the Polynomial carrier")
-            items = [int(v) for v in items]
-            if items and max(max(items), -min(items)) >= 2**62:
-                raise UnsupportedError("constant: a coefficient beyond int64")
-            ints = np.array(items, dtype=np.int64).reshape(arr.shape)
-        else:
-            raise UnsupportedError(f"constant: cannot hold values of dtype {arr.dtype} exactly")
+        ints = exact_integers(values)
+        arr = ints
         nz = np.flatnonzero(ints)
         if not nz.size:
             return cls.zeros(space, arr.shape)
@@ -431,47 +411,6 @@ class FormArray:
 
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse  # type: ignore[assignment]
     __hash__ = None  # type: ignore[assignment]
-
-
-def _target_shape(shape: tuple[int, ...], new: tuple[int, ...]) -> tuple[int, ...]:
-    """``new`` with a ``-1`` resolved, or numpy's ValueError when sizes differ."""
-    size = math.prod(shape)
-    if new.count(-1) == 1:
-        rest = math.prod(s for s in new if s != -1)
-        if rest and size % rest == 0:
-            new = tuple(size // rest if s == -1 else s for s in new)
-    if math.prod(new) != size or any(s < 0 for s in new):
-        raise ValueError(f"cannot reshape array of size {size} into shape {new}")
-    return new
-
-
-def _reshape_of(shape: tuple[int, ...], index: Any) -> tuple[int, ...] | None:
-    """The shape ``x[index]`` has when it only adds or drops size-1 axes (a reshape)."""
-    pieces = index if isinstance(index, tuple) else (index,)
-    if not all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice))
-               for p in pieces):
-        return None
-    base = np.empty(shape, dtype=np.uint8)  # never written: only its view's layout is read
-    view = base[index]
-    start = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
-    if view.size == base.size and start == 0 and view.flags.c_contiguous:
-        return view.shape
-    return None
-
-
-def _is_basic(index: Any) -> bool:
-    """Whether numpy answers ``a[index]`` with a view (ints, slices, None, Ellipsis only)."""
-    pieces = index if isinstance(index, tuple) else (index,)
-    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice))
-               for p in pieces)
-
-
-def _plain_index(index: Any) -> Any:
-    """An index with FormArray pieces refused (indices must be numbers)."""
-    pieces = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(p, FormArray) for p in pieces):
-        raise UnsupportedError("index: the code indexes by a symbolic value")
-    return index
 
 
 def space_tensor(space: Space, block: str, keep: tuple[int, int] | None = None) -> FormArray:
