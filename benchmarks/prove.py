@@ -3,6 +3,7 @@
     python benchmarks/prove.py              # every layer up to the ResNet-50 ones (~5 min idle)
     python benchmarks/prove.py --quick      # layers up to 16x32x32 only
     python benchmarks/prove.py --network    # also time `symconv prove --network resnet50`
+    python benchmarks/prove.py --verify     # also time exact verify of a cs231n im2col conv
 
 Each layer is proved (theorem ``all-formulations-agree``: definition = element-wise sum = dot =
 im2col, unless another theorem is named) by
@@ -59,7 +60,14 @@ def _one(method: str, index: int, theorem: str) -> None:
     """Child process: run one measurement, print JSON."""
     spec = LAYERS[index][1]
     start = time.perf_counter()
-    if method == "naive":
+    if method == "verify":
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+        from symconv import verify
+        from tests.zoo.scale import conv_cs231n
+
+        verdict = verify(conv_cs231n, spec, method="exact")
+        assert verdict.status.name == "CORRECT", str(verdict)
+    elif method == "naive":
         import sympy
 
         from symconv import get_theorem, symbolic_input, symbolic_weight
@@ -119,6 +127,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3, help="runs per figure (median; default 3)")
     ap.add_argument("--theorem", default="all-formulations-agree")
     ap.add_argument("--network", action="store_true", help="time symconv prove --network too")
+    ap.add_argument("--verify", action="store_true",
+                    help="time exact verify of tests/zoo/scale.py's cs231n conv on ResNet-50 3x3")
     ap.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
@@ -151,6 +161,11 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "symconv", "prove", "--network", "resnet50",
                         "--quiet"], check=True)
         print(f"symconv prove --network resnet50: {time.perf_counter() - start:.1f} s")
+    if args.verify:
+        index = [label for label, _ in LAYERS].index("ResNet-50 3x3 64x56x56")
+        seconds, peak = measure("verify", index, args.theorem, 1)
+        print(f"exact verify of a cs231n im2col conv on ResNet-50 3x3: {seconds:.1f} s, "
+              f"peak {peak / 2**20:.0f} MB")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
