@@ -78,11 +78,6 @@ class FormArray:
         return cls(space, shape, frozenset())
 
     @classmethod
-    def from_dense(cls, space: Space, keys: np.ndarray, coef: np.ndarray | None,
-                   types: frozenset[Type]) -> FormArray:
-        return cls(space, keys.shape, types, dense=(keys, coef))
-
-    @classmethod
     def constant(cls, space: Space, values: Any) -> FormArray:
         """Exact integer constants (an int array, or objects that are integers) as forms."""
         from .indexing import exact_integers
@@ -150,7 +145,7 @@ class FormArray:
         if self._lazy is not None:
             from .products import evaluate
 
-            self._parts, self._lazy = evaluate(self._lazy, self.shape, ()), None
+            self._parts, self._lazy = evaluate(self._lazy), None
         if self._dense is not None:
             keys, coef = self._dense
             flat = keys.ravel()

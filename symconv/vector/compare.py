@@ -37,8 +37,7 @@ from .array import FormArray
 from .space import MAX_KEY
 from .terms import canonical
 
-__all__ = ["Difference", "SortedKeys", "difference", "equal", "packed", "packed_sorted",
-           "prove_forms"]
+__all__ = ["Difference", "SortedKeys", "difference", "equal", "packed", "prove_forms"]
 
 METHOD = "canonical term arrays of bilinear forms (exact, vectorised)"
 
@@ -68,14 +67,6 @@ def packed(f: FormArray) -> np.ndarray | None:
         piece += k
         start += p.size
     return out
-
-
-def packed_sorted(f: FormArray) -> np.ndarray | None:
-    """:func:`packed`, sorted: equal arrays exactly when the forms are equal."""
-    keys = packed(f)
-    if keys is not None:
-        keys.sort()
-    return keys
 
 
 class SortedKeys:
@@ -118,10 +109,6 @@ class SortedKeys:
                 and np.array_equal(self._blocks(), other._blocks())):
             return True  # the same parts in another order: a permutation of equal terms
         return bool(np.array_equal(self.sorted(), other.sorted()))
-
-    def release(self) -> None:
-        """Drop the sorted copy (the next comparison is with the raw keys)."""
-        self._sorted = None
 
 
 def equal(left: FormArray, right: FormArray) -> bool:

@@ -95,7 +95,7 @@ def _by_type(fa: FormArray) -> list[tuple[Type, FormArray]]:
     return out
 
 
-def evaluate(lazy: Lazy, shape: tuple[int, ...], _unused: tuple = ()) -> tuple[Part, ...]:
+def evaluate(lazy: Lazy) -> tuple[Part, ...]:
     """The terms of a lazy product (positions by its out_strides)."""
     parts: list[Part] = []
     for ta, a in _by_type(lazy.a):
