@@ -20,6 +20,14 @@ import importlib.util
 from typing import TYPE_CHECKING, Any
 
 from . import numeric
+from .adjoint import col2im, conv_transpose, input_gradient, weight_gradient, zero_insert
+from .adjoint_theorems import (
+    ADJOINT_THEOREMS,
+    col2im_theorem,
+    gradient,
+    transposed_by_zero_insertion,
+    zero_insertion_theorem,
+)
 from .conventions import PADDING_NAMES, Translation, translate
 from .display import to_html, to_markdown
 from .engine import Counterexample, Proof, prove_equal
@@ -78,6 +86,9 @@ __all__ = [
     # formulations
     "Im2colLayout", "correlate", "convolve", "elementwise_sum", "flattened_dot", "flip", "im2col",
     "im2col_matmul", "patches",
+    # the backward pass: transposed convolution, col2im, gradients, and their theorems (instances)
+    "conv_transpose", "col2im", "zero_insert", "input_gradient", "weight_gradient", "gradient",
+    "ADJOINT_THEOREMS", "zero_insertion_theorem", "col2im_theorem", "transposed_by_zero_insertion",
     # the same as sympy.Matrix objects, for sympy's matrix algebra
     "SympyMatrices", "sympy_matrices",
     # proofs: engine, theorems on instances, theorems for every size
