@@ -166,6 +166,28 @@ def test_auto_falls_back_to_the_ring_for_degree_three() -> None:
     assert fast and fast.method.startswith("canonical term arrays")
 
 
+
+def test_vector_proofs_in_chunks_of_the_weight() -> None:
+    from symconv.vector.chunks import prove_chunked
+
+    spec = ConvSpec((9, 8), (3, 3), in_channels=4, out_channels=6, groups=2, stride=2, padding=1)
+    for name in BILINEAR:
+        proof = prove_chunked(ADJOINT_THEOREMS[name], spec, chunk_products=400)
+        assert proof and proof.steps[0].startswith("chunk: 6 chunks of the weight"), name
+    noflip = _theorem(lambda x, w, y, s: conv_transpose(y, w, s),
+                      lambda x, w, y, s: transposed_by_zero_insertion(y, w, s, flipped=False))
+    assert not prove_chunked(noflip, spec, chunk_products=400)
+
+
+def test_a_side_refuses_computed_vector_tensors() -> None:
+    from symconv.vector import Space, space_tensor
+
+    spec = ConvSpec((4,), (2,))
+    space = Space({"x": spec.input_shape, "w": spec.weight_shape})
+    x, w = space_tensor(space, "x"), space_tensor(space, "w")
+    with pytest.raises(UnsupportedError, match="w: expected the fresh variables"):
+        ADJOINT_THEOREMS["transposed-is-zero-insertion"].left(x, w + w, spec)
+
 # ---- attacks: wrong backward code is disproved with a counterexample ----
 
 def _theorem(left, right, uses: str = "w") -> Theorem:
