@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -133,15 +134,28 @@ def _kept(t: Any, name: str) -> tuple[int, int]:
     return a, a + positions.size
 
 
+def _total(a: Any) -> Any:
+    """``a.sum()``; Polynomial entries are accumulated into one dict in one pass (``sum`` adds
+    one entry at a time, copying the growing total: quadratic in the number of entries)."""
+    flat = a.reshape(-1) if isinstance(a, np.ndarray) and a.dtype == object else ()
+    if len(flat) and all(isinstance(v, (Polynomial, int, Fraction)) for v in flat):
+        terms: dict[Monomial, Coefficient] = {}
+        for v in flat:
+            for m, c in (v.terms.items() if isinstance(v, Polynomial) else (((), v),)):
+                terms[m] = terms.get(m, 0) + c
+        return Polynomial({m: c for m, c in terms.items() if c})
+    return a.sum()
+
+
 def _inner(a: Any, b: Any) -> Any:
     """``<a, b> = sum(a * b)`` as a tensor of one entry."""
-    total = (a * b).sum()
+    total = _total(a * b)
     return total.reshape(1) if hasattr(total, "reshape") and not isinstance(
         total, Polynomial) else np.array([total], dtype=object)
 
 
 def _loss(x: Any, w: Any, dout: Any, spec: ConvSpec) -> Any:
-    return (dout * correlate(x, w, spec)).sum()
+    return _total(dout * correlate(x, w, spec))
 
 
 def _pad_or_crop(z: Any, sides: list[tuple[int, int]]) -> Any:
