@@ -214,6 +214,7 @@ def prove(name: str | Theorem, spec: ConvSpec, *, backend: Backend | str = Backe
                 raise
             fallback = (f"vector carrier declined ({err}); proved on the ring carrier",)
             carrier = Backend.RING
+            guard(spec, "prove", theorem=known, backend=carrier.value)  # the ring's cost now
     start = time.perf_counter()
     x = symbolic_input(spec, backend=carrier) if "x" in thm.uses else None
     w = symbolic_weight(spec, backend=carrier) if "w" in thm.uses else None

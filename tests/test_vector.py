@@ -249,6 +249,24 @@ def test_auto_falls_back_to_the_ring_carrier_when_chunks_cannot_cover(monkeypatc
         prove(thm, spec, backend="vector")
 
 
+def test_a_fallback_to_the_ring_is_guarded_at_the_ring_cost(monkeypatch):
+    """The vector estimate let a big layer in; the ring would take far longer: refused."""
+    from symconv.errors import ResourceError
+    from symconv.resources import limited
+    from symconv.theorems import Theorem
+    from symconv.vector import chunks
+
+    def sneaky(x, w, s):
+        flat = w.reshape(-1)
+        return correlate(x, w, s) + flat[0] * flat[-1]
+
+    monkeypatch.setattr(chunks, "CHUNK_PRODUCTS", 1 << 16)
+    thm = Theorem("sneaky", "false", sneaky, correlate, "sneaky", "correlate")
+    spec = ConvSpec((64, 64), (3, 3), in_channels=16, out_channels=16)
+    with limited(max_seconds=60), pytest.raises(ResourceError, match="ring"):
+        prove(thm, spec)
+
+
 def test_degree_three_is_refused():
     space = Space({"x": (2,), "w": (2,)})
     x, w = space_tensor(space, "x"), space_tensor(space, "w")
