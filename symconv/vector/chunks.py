@@ -150,6 +150,8 @@ def prove_chunked(theorem: Any, spec: ConvSpec, *, chunk_products: int | None = 
     """
     start = time.perf_counter()
     bounds = chunk_bounds(spec, chunk_products or CHUNK_PRODUCTS)
+    if "w" not in getattr(theorem, "uses", "xw"):  # sides without the weight: nothing to chunk
+        bounds = [(0, math.prod(spec.weight_shape))]
     chunked = len(bounds) > 1
     total = spec.products_per_output * math.prod(spec.output_shape)
     if workers is None:
