@@ -7,6 +7,9 @@ The layer can also be given as ``prove`` takes it: ``--input HxW --kernel KHxKW 
 for an ``nn.ConvNd`` ``--input NxCxHxW`` alone is enough (the layer is read with
 ``ConvSpec.from_torch``, its bias decides ``--bias``).
 
+``--kind input-gradient|weight-gradient|transposed`` checks backward code of the layer the shapes
+describe: ``FUNCTION(dout, w) -> dx``, ``FUNCTION(x, dout) -> dw``, ``FUNCTION(y, w) -> z``.
+
 The module is imported from the current directory.  Exit 0 correct, 1 wrong (the diagnosis is
 printed), 2 bad input (unknown module or function, bad shape): one line, no traceback.
 """
@@ -25,7 +28,7 @@ from ..errors import SymconvError
 from ..progress import QUIET, Progress
 from ..resources import guard, limited
 from ..spec import ConvSpec, PaddingMode
-from ..verification import DEFAULT_MAX_SYMBOLIC_PRODUCTS, Kind, Method, Status, verify
+from ..verification import DEFAULT_MAX_SYMBOLIC_PRODUCTS, BackwardKind, Kind, Method, Status, verify
 from .options import (
     add_channel_options,
     add_layer_options,
@@ -62,8 +65,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "it on)")
     add_channel_options(p, default=None)
     add_layer_options(p)
-    p.add_argument("--kind", choices=[k.value for k in Kind], default=Kind.CORRELATION.value,
-                   help="correlation (PyTorch's conv, default) or convolution (flipped kernel)")
+    p.add_argument("--kind", choices=[k.value for k in (*Kind, *BackwardKind)],
+                   default=Kind.CORRELATION.value,
+                   help="correlation (PyTorch's conv, default), convolution (flipped kernel), "
+                        "or the backward pass of the layer --input/--kernel describe: "
+                        "input-gradient FUNCTION(dout, w) -> dx, weight-gradient "
+                        "FUNCTION(x, dout) -> dw, transposed FUNCTION(y, w) (PyTorch's "
+                        "conv_transpose back to the input size)")
     p.add_argument("--pass-options", action="store_true",
                    help="call FUNCTION(x, w, stride=, padding=, dilation=, groups=) and "
                         "padding_mode= when FUNCTION takes it or --padding-mode is not zeros")

@@ -1,6 +1,8 @@
 """Verify anyone's convolution against the spec, and say exactly what is wrong.
 
 * :mod:`.core` - :func:`verify` (exact symbolic execution, or the randomized exact check)
+* :mod:`.backward`, :mod:`.backward_forms` - verify for backward code (input and weight
+  gradients, transposed convolution) and the catalogue of backward mistakes
 * :mod:`.vectorised` - the exact path at scale: user numpy code on the vector carrier, in chunks
   of the weight; :mod:`.packed` compares a chunk, :mod:`.naming` names mistakes chunk by chunk
 * :mod:`.symbolic` - what the exact paths share: a symbolic run's result, the confirmed example
@@ -22,8 +24,18 @@ from __future__ import annotations
 from .core import DEFAULT_MAX_SYMBOLIC_PRODUCTS, Method, verify
 from .figure import VerdictPicture, draw_verdict, verdict_picture
 from .probe import DEFAULT_MAX_PROBE_CALLS, DEFAULT_MAX_PROBE_SECONDS
-from .verdict import ConcreteExample, Kind, Mistake, MistakeKind, Status, Verdict
+from .verdict import (
+    BackwardKind,
+    BackwardMistakeKind,
+    ConcreteExample,
+    Kind,
+    Mistake,
+    MistakeKind,
+    Status,
+    Verdict,
+)
 
-__all__ = ["verify", "Verdict", "Status", "Kind", "Method", "Mistake", "MistakeKind",
-           "ConcreteExample", "DEFAULT_MAX_SYMBOLIC_PRODUCTS", "DEFAULT_MAX_PROBE_CALLS",
-           "DEFAULT_MAX_PROBE_SECONDS", "draw_verdict", "verdict_picture", "VerdictPicture"]
+__all__ = ["verify", "Verdict", "Status", "Kind", "BackwardKind", "Method", "Mistake",
+           "MistakeKind", "BackwardMistakeKind", "ConcreteExample", "DEFAULT_MAX_SYMBOLIC_PRODUCTS",
+           "DEFAULT_MAX_PROBE_CALLS", "DEFAULT_MAX_PROBE_SECONDS", "draw_verdict",
+           "verdict_picture", "VerdictPicture"]

@@ -27,6 +27,7 @@ from ..ring import Polynomial
 from ..spec import ConvSpec
 from ..tensors import Backend, symbolic_input, symbolic_weight
 from ..torch_layers import is_torch_module, module_function, module_spec
+from .backward import check_layer, verify_backward
 from .bias import add_bias, arguments, check_arity, symbolic_bias
 from .crosscheck import CompiledForms, cross_check, refute
 from .diagnose import Forms, describe_products, name_mistakes, shape_mistakes
@@ -40,7 +41,7 @@ from .symbolic import short as _short
 from .symbolic import verdict as _verdict
 from .trace import BranchLog
 from .vectorised import VECTOR_MIN_PRODUCTS, run_vector
-from .verdict import Kind, Mistake, Status, Verdict
+from .verdict import BackwardKind, Kind, Mistake, Status, Verdict, parse_kind
 
 __all__ = ["verify", "Method", "DEFAULT_MAX_SYMBOLIC_PRODUCTS"]
 
@@ -64,24 +65,29 @@ class Method(str, enum.Enum):
     RANDOMIZED = "randomized"  #: random integer trials only
 
 
-def _check_args(fn: Any, spec: Any, kind: Any, method: Any) -> tuple[Kind, Method]:
+def _check_args(fn: Any, spec: Any, kind: Any, method: Any) -> tuple[Any, Method]:
     if not callable(fn):
         raise SymconvError(f"fn: expected a function fn(x, w), got {type(fn).__name__}; "
                            "bind options with functools.partial")
     if not isinstance(spec, ConvSpec):
         raise SymconvError(f"spec: expected a ConvSpec, got {type(spec).__name__}; build one "
                            "with ConvSpec(input_size, kernel_size, ...)")
-    check_arity(fn, spec)
     try:
-        return Kind(kind), Method(method)
+        parsed = parse_kind(kind), Method(method)
     except ValueError:
-        raise SymconvError(f"kind/method: expected kind 'correlation' or 'convolution' and "
+        raise SymconvError(f"kind/method: expected kind 'correlation' or 'convolution' (or "
+                           "'input-gradient', 'weight-gradient', 'transposed') and "
                            f"method 'auto', 'exact' or 'randomized', got {kind!r}, {method!r}"
                            ) from None
+    if parsed[0].backward:  # its own operands; no bias
+        check_layer(spec, parsed[0])
+    check_arity(fn, spec)
+    return parsed
 
 
 def verify(fn: Callable[..., Any], spec: ConvSpec | None = None, *,
-           kind: Kind | str = Kind.CORRELATION, method: Method | str = Method.AUTO,
+           kind: Kind | BackwardKind | str = Kind.CORRELATION,
+           method: Method | str = Method.AUTO,
            timeout: float | None = 60.0, trials: int = 8,
            max_symbolic_products: int = DEFAULT_MAX_SYMBOLIC_PRODUCTS, seed: int = 0,
            numeric_dtype: Any = np.int64, kwargs: dict[str, Any] | None = None,
@@ -121,7 +127,8 @@ def verify(fn: Callable[..., Any], spec: ConvSpec | None = None, *,
         w = np.array([[[[1, 0, 0], [0, 0, 0]]]])
         # expected fn(x, w)[0, 0, 0, 0] == 0, got 1
 
-    Parameters: ``kind`` 'correlation' (PyTorch's conv) or 'convolution' (flipped kernel);
+    Parameters: ``kind`` 'correlation' (PyTorch's conv), 'convolution' (flipped kernel) or
+    a backward kind of :mod:`.backward` ('input-gradient', 'weight-gradient', 'transposed');
     ``method`` 'auto', 'exact' or 'randomized'; ``timeout`` seconds per call of ``fn`` (``None``:
     wait forever); ``input_size`` of a torch ``nn.ConvNd`` given without a spec; ``trials`` of
     the randomized check; ``max_symbolic_products`` the size above
@@ -152,6 +159,10 @@ def verify(fn: Callable[..., Any], spec: ConvSpec | None = None, *,
         raise SymconvError(f"carrier: expected 'auto', 'vector' or 'polynomial', got "
                            f"{carrier!r}")
     check_options(spec, trials=trials, seed=seed, numeric_dtype=numeric_dtype, timeout=timeout)
+    if kind.backward:  # fn(dout, w), fn(x, dout) or fn(y, w): symconv.verification.backward
+        return verify_backward(fn, spec, kind, exact_only=method is Method.EXACT, sampled_only=(
+            method is Method.RANDOMIZED), timeout=timeout, trials=trials, seed=seed, kwargs=kwargs,
+            max_symbolic_products=max_symbolic_products, numeric_dtype=numeric_dtype)
     start = time.perf_counter()
     size = int(np.prod(spec.output_shape)) * spec.products_per_output
 

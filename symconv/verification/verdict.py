@@ -16,7 +16,9 @@ import numpy as np
 
 from ..spec import ConvSpec
 
-__all__ = ["Kind", "Status", "MistakeKind", "Mistake", "ConcreteExample", "Verdict"]
+__all__ = ["Kind", "BackwardKind", "parse_kind", "Status", "MistakeKind",
+           "BackwardMistakeKind", "Mistake",
+           "ConcreteExample", "Verdict"]
 
 
 class Kind(str, enum.Enum):
@@ -24,6 +26,36 @@ class Kind(str, enum.Enum):
 
     CORRELATION = "correlation"  #: PyTorch's ``conv2d``: no flip
     CONVOLUTION = "convolution"  #: true convolution: the kernel flipped in every spatial axis
+
+    @property
+    def backward(self) -> bool:
+        """False: ``fn(x, w)`` computes the forward layer."""
+        return False
+
+
+class BackwardKind(str, enum.Enum):
+    """Which backward pass of the (correlation) layer the function is meant to compute."""
+
+    INPUT_GRADIENT = "input-gradient"  #: ``fn(dout, w) -> dx``
+    WEIGHT_GRADIENT = "weight-gradient"  #: ``fn(x, dout) -> dw``
+    TRANSPOSED = "transposed"  #: ``fn(y, w) -> z``: PyTorch's conv_transpose of the layer
+
+    @property
+    def backward(self) -> bool:
+        """True: ``fn`` takes other operands than ``(x, w)``."""
+        return True
+
+
+def parse_kind(kind: Any) -> Kind | BackwardKind:
+    """A forward or backward kind from its value (ValueError for others).
+
+    >>> parse_kind("transposed"), parse_kind(Kind.CONVOLUTION)
+    (<BackwardKind.TRANSPOSED: 'transposed'>, <Kind.CONVOLUTION: 'convolution'>)
+    """
+    try:
+        return Kind(kind)
+    except ValueError:
+        return BackwardKind(kind)
 
 
 class Status(str, enum.Enum):
@@ -73,11 +105,29 @@ class MistakeKind(str, enum.Enum):
         return self.value.startswith("bias")
 
 
+class BackwardMistakeKind(str, enum.Enum):
+    """Known ways to get a backward pass wrong; named only on an exact match."""
+
+    DX_NOT_FLIPPED = "dx without the kernel flip"
+    STRIDE_IGNORED = "stride ignored"
+    DILATION_IGNORED = "dilation ignored"
+    OUTPUT_PADDING_NEAR_SIDE = "output_padding on the wrong side"
+    OUTPUT_PADDING_AS_PADDING = "output_padding treated as input padding"
+    COL2IM_OVERWRITES = "col2im overwrites instead of accumulating"
+    DOUT_X_SWAPPED = "dout and x swapped"
+    DW_FLIPPED = "weight gradient flipped"
+
+    @property
+    def about_bias(self) -> bool:
+        """False: the backward kinds take no bias."""
+        return False
+
+
 @dataclass(frozen=True)
 class Mistake:
     """A named mistake and what exactly it does on this spec."""
 
-    kind: MistakeKind
+    kind: MistakeKind | BackwardMistakeKind
     detail: str
 
     def __str__(self) -> str:
@@ -99,11 +149,14 @@ class ConcreteExample:
     expected: Any
     got: Any
     b: np.ndarray | None = None  #: the bias, for a layer with ``spec.bias``
+    #: the operands' names (a backward kind's ``x`` and ``w`` hold e.g. dout and w)
+    names: tuple[str, str] = ("x", "w")
 
     def code(self, max_literal: int = 64) -> str:
         """Python lines to paste into a test (``np.array([...])`` literals when small)."""
         lines = []
-        arrays = (("x", self.x), ("w", self.w)) + ((("b", self.b),) if self.b is not None else ())
+        arrays = ((self.names[0], self.x), (self.names[1], self.w)) + (
+            (("b", self.b),) if self.b is not None else ())
         for name, arr in arrays:
             if arr.size <= max_literal:
                 lines.append(f"{name} = {_literal(arr)}")
@@ -112,7 +165,7 @@ class ConcreteExample:
                 for idx in zip(*np.nonzero(arr)):
                     lines.append(f"{name}[{', '.join(map(str, idx))}] = {arr[idx].item()!r}")
         where = ", ".join(map(str, self.position))
-        call = "fn(x, w)" if self.b is None else "fn(x, w, b)"
+        call = f"fn({', '.join(self.names)})" if self.b is None else "fn(x, w, b)"
         lines.append(f"# expected {call}[{where}] == {self.expected!r}, got {self.got!r}")
         return "\n".join(lines)
 
@@ -129,7 +182,7 @@ class Verdict:
 
     status: Status
     spec: ConvSpec
-    kind: Kind
+    kind: Kind | BackwardKind
     method: str
     summary: str
     elapsed: float = 0.0
@@ -155,7 +208,7 @@ class Verdict:
         return self.status is Status.CORRECT
 
     @property
-    def mistake_kinds(self) -> tuple[MistakeKind, ...]:
+    def mistake_kinds(self) -> tuple[MistakeKind | BackwardMistakeKind, ...]:
         """The kinds of the named mistakes (empty when none matched exactly)."""
         return tuple(m.kind for m in self.mistakes)
 

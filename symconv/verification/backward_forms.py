@@ -1,0 +1,229 @@
+"""The backward kinds of :func:`~symconv.verification.verify`: what each computes, and the
+catalogue of backward mistakes, each an exact wrong formulation on the user's layer.
+
+A backward kind fixes the two operands ``fn`` takes, the shape it returns and the spec's value
+(from :mod:`symconv.adjoint`):
+
+* ``input-gradient``: ``fn(dout, w) -> dx`` = :func:`~symconv.adjoint.input_gradient`;
+* ``weight-gradient``: ``fn(x, dout) -> dw`` = :func:`~symconv.adjoint.weight_gradient`;
+* ``transposed``: ``fn(y, w) -> z`` = :func:`~symconv.adjoint.conv_transpose` (PyTorch's, back
+  to the layer's input size).
+
+The mistakes are written with explicit loops over every product (:func:`scatter`,
+:func:`gather`), so each is the correct loop with one slip: the kernel not flipped where a full
+correlation needs it, the stride or dilation dropped, output_padding on the near side or added
+to the padding, col2im overwriting instead of accumulating, dout and x swapped in the weight
+gradient's matrix product.  A mistake is named only when the user's output equals it exactly.
+
+>>> import numpy as np
+>>> from symconv import ConvSpec
+>>> spec = ConvSpec((5,), (3,), stride=2)
+>>> task = backward_task(spec, BackwardKind.TRANSPOSED)
+>>> task.names, task.shapes, task.out_shape
+(('y', 'w'), ((1, 1, 2), (1, 1, 3)), (1, 1, 5))
+>>> task.reference(np.array([[[1, 10]]]), np.array([[[1, 2, 3]]]))
+array([[[ 1,  2, 13, 20, 30]]])
+>>> scatter(np.array([[[1, 10]]]), np.array([[[1, 2, 3]]]), spec, overwrite='last')
+array([[[1, 2, 10, 20, 30]]], dtype=object)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..adjoint import conv_transpose, input_gradient, weight_gradient
+from ..spec import ConvSpec, PaddingMode
+from .verdict import BackwardKind, BackwardMistakeKind, Mistake
+
+_K = BackwardMistakeKind
+
+__all__ = ["BackwardTask", "backward_task", "scatter", "gather",
+           "backward_candidates", "default_output_padding"]
+
+
+@dataclass(frozen=True)
+class BackwardTask:
+    """What ``fn`` takes and returns for one backward kind on one layer."""
+
+    kind: BackwardKind
+    names: tuple[str, str]  #: the operands' names, as ``fn`` takes them
+    shapes: tuple[tuple[int, ...], tuple[int, ...]]  #: their shapes
+    out_shape: tuple[int, ...]  #: the shape ``fn`` must return
+    out_layout: str  #: what that shape is, in words
+    reference: Callable[[Any, Any], Any]  #: the spec's value on numbers or symbols
+
+    @property
+    def call(self) -> str:
+        """``'fn(dout, w)'``."""
+        return f"fn({', '.join(self.names)})"
+
+    @property
+    def products_per_output(self) -> int:
+        """Products summed into one output entry of the spec's value (at most)."""
+        return max(1, int(np.prod(self.shapes[0]) * np.prod(self.shapes[1])
+                          // max(1, int(np.prod(self.out_shape)))))
+
+
+def backward_task(spec: ConvSpec, kind: BackwardKind) -> BackwardTask:
+    """The operands, output shape and reference of a backward ``kind`` on ``spec``'s layer."""
+    inp, out, weight = spec.input_shape, spec.output_shape, spec.weight_shape
+    if kind is BackwardKind.WEIGHT_GRADIENT:
+        return BackwardTask(kind, ("x", "dout"), (inp, out), weight,
+                            "(out_channels, in_channels // groups, *kernel_size) of the weight",
+                            lambda x, dout: weight_gradient(x, dout, spec))
+    if kind is BackwardKind.INPUT_GRADIENT:
+        return BackwardTask(kind, ("dout", "w"), (out, weight), inp,
+                            "(batch, in_channels, *input_size) of the input",
+                            lambda dout, w: input_gradient(dout, w, spec))
+    return BackwardTask(kind, ("y", "w"), (out, weight), inp,
+                        "(batch, in_channels, *input_size) of the forward layer's input",
+                        lambda y, w: conv_transpose(y, w, spec))
+
+
+def default_output_padding(spec: ConvSpec) -> tuple[int, ...]:
+    """PyTorch's output_padding that brings the transposed conv back to the input size.
+
+    >>> default_output_padding(ConvSpec((6,), (3,), stride=2))
+    (1,)
+    """
+    return tuple((i + pl + pr - d * (k - 1) - 1) % s for i, (pl, pr), d, k, s in zip(
+        spec.input_size, spec.pads, spec.dilation, spec.kernel_size, spec.stride))
+
+
+def _zeros(shape: tuple[int, ...]) -> np.ndarray:
+    out = np.empty(shape, dtype=object)
+    out.fill(0)
+    return out
+
+
+def scatter(y: Any, w: Any, spec: ConvSpec, *, stride: tuple[int, ...] | None = None,
+            dilation: tuple[int, ...] | None = None, flip: bool = False,
+            start: tuple[int, ...] | None = None, overwrite: str = "") -> np.ndarray:
+    """The transposed conv as a loop: ``y[n, f, o] * w[f, c, u]`` added at ``o*s + u*d - start``
+    (``start`` defaults to the left padding); with ``overwrite='last'`` (``'first'``) each
+    output position's window (summed over filters) is assigned instead of added, the last
+    (first) window in row-major order winning.
+
+    >>> spec = ConvSpec((4,), (2,))
+    >>> scatter(np.array([[[1, 2, 3]]]), np.array([[[1, 10]]]), spec)
+    array([[[1, 12, 23, 30]]], dtype=object)
+    """
+    y, w = np.asarray(y, dtype=object), np.asarray(w, dtype=object)
+    s = spec.stride if stride is None else stride
+    d = spec.dilation if dilation is None else dilation
+    begin = tuple(pl for pl, _ in spec.pads) if start is None else start
+    k, size, fg, cg = spec.kernel_size, spec.input_size, spec.group_out_channels, \
+        spec.group_in_channels
+    out = _zeros(spec.input_shape)
+    for n in range(spec.batch):
+        order = list(np.ndindex(*y.shape[2:]))
+        for o in order[::-1] if overwrite == "first" else order:
+            window: dict[tuple[int, ...], Any] = {}
+            for f in range(spec.out_channels):
+                g = f // fg
+                for c in range(cg):
+                    for u in np.ndindex(*k):
+                        tap = tuple(kk - 1 - t for kk, t in zip(k, u)) if flip else u
+                        pos = tuple(oo * ss + t * dd - b for oo, ss, t, dd, b in
+                                    zip(o, s, tap, d, begin))
+                        if all(0 <= p < m for p, m in zip(pos, size)):
+                            key = (g * cg + c, *pos)
+                            term = y[(n, f, *o)] * w[(f, c, *u)]
+                            window[key] = term if key not in window else window[key] + term
+            for key, value in window.items():
+                at = (n, *key)
+                out[at] = value if overwrite else out[at] + value
+    return out
+
+
+def gather(x: Any, dout: Any, spec: ConvSpec, *, stride: tuple[int, ...] | None = None,
+           dilation: tuple[int, ...] | None = None, flip: bool = False) -> np.ndarray:
+    """The weight gradient as a loop: ``dw[f, c, u] = sum dout[n, f, o] * xpad[n, c, o*s + u*d]``
+    (zero padding; ``flip`` reads tap ``k - 1 - u``).
+
+    >>> gather(np.array([[[1, 2, 3]]]), np.array([[[1, 10]]]), ConvSpec((3,), (2,)))
+    array([[[21, 32]]], dtype=object)
+    """
+    x, dout = np.asarray(x, dtype=object), np.asarray(dout, dtype=object)
+    s = spec.stride if stride is None else stride
+    d = spec.dilation if dilation is None else dilation
+    xpad = np.pad(x, [(0, 0), (0, 0), *spec.pads], constant_values=0)
+    k, fg, cg = spec.kernel_size, spec.group_out_channels, spec.group_in_channels
+    dw = _zeros(spec.weight_shape)
+    for f in range(spec.out_channels):
+        g = f // fg
+        for c in range(cg):
+            for u in np.ndindex(*k):
+                tap = tuple(kk - 1 - t for kk, t in zip(k, u)) if flip else u
+                total: Any = 0
+                for n in range(spec.batch):
+                    for o in np.ndindex(*dout.shape[2:]):
+                        pos = tuple(oo * ss + t * dd for oo, ss, t, dd in zip(o, s, tap, d))
+                        if all(p < m for p, m in zip(pos, xpad.shape[2:])):
+                            total = total + dout[(n, f, *o)] * xpad[(n, g * cg + c, *pos)]
+                dw[(f, c, *u)] = total
+    return dw
+
+
+def backward_candidates(spec: ConvSpec, kind: BackwardKind, a: Any,
+                        b: Any) -> Iterator[tuple[Mistake, np.ndarray]]:
+    """Each known backward mistake that applies to the layer, with its value on ``a, b``."""
+    ones = (1,) * spec.rank
+    if kind is BackwardKind.WEIGHT_GRADIENT:
+        yield from _weight_candidates(spec, a, b, ones)
+        return
+    what = "dx" if kind is BackwardKind.INPUT_GRADIENT else "the transposed conv"
+    if any(k > 1 for k in spec.kernel_size):
+        yield Mistake(_K.DX_NOT_FLIPPED, f"{what} is the full correlation of dout "
+                      "with w instead of with its flip: input position o*s + (k-1-u)*d gets "
+                      "w[u] where w[k-1-u] belongs"), scatter(a, b, spec, flip=True)
+    if any(s > 1 for s in spec.stride):
+        yield Mistake(_K.STRIDE_IGNORED, f"the stride is ignored in {what}: dout[o] "
+                      "is spread to o + u*d instead of o*s + u*d (no zeros inserted)"), \
+            scatter(a, b, spec, stride=ones)
+    if any(d > 1 for d in spec.dilation):
+        yield Mistake(_K.DILATION_IGNORED, f"the dilation is ignored in {what}: "
+                      "w[u] lands at o*s + u instead of o*s + u*d"), \
+            scatter(a, b, spec, dilation=ones)
+    op = default_output_padding(spec)
+    if any(op):
+        left = tuple(pl for pl, _ in spec.pads)
+        yield Mistake(_K.OUTPUT_PADDING_NEAR_SIDE, f"output_padding {op} is added on "
+                      "the near side (the start of each axis) instead of the far side"), \
+            scatter(a, b, spec, start=tuple(p - e for p, e in zip(left, op)))
+        yield Mistake(_K.OUTPUT_PADDING_AS_PADDING, f"output_padding {op} is treated "
+                      "as input padding: that many more entries are cropped at the start"), \
+            scatter(a, b, spec, start=tuple(p + e for p, e in zip(left, op)))
+    for which in ("last", "first"):
+        yield Mistake(_K.COL2IM_OVERWRITES, "col2im overwrites instead of "
+                      f"accumulating: where windows overlap only the {which} window's value (in "
+                      "row-major order of the output positions) is kept"), \
+            scatter(a, b, spec, overwrite=which)
+
+
+def _weight_candidates(spec: ConvSpec, x: Any, dout: Any,
+                       ones: tuple[int, ...]) -> Iterator[tuple[Mistake, np.ndarray]]:
+    zeros = spec.padding_mode is PaddingMode.ZEROS
+    right = gather(x, dout, spec) if zeros else np.asarray(weight_gradient(x, dout, spec))
+    f = spec.out_channels
+    yield Mistake(_K.DOUT_X_SWAPPED, "dout and x are swapped in the matrix product: "
+                  "dw = X_col @ dout.T (shape (C*k, F)) read as (F, C/groups, *k) instead of "
+                  "dout @ X_col.T"), right.reshape(f, -1).T.reshape(spec.weight_shape)
+    if not zeros:
+        return
+    if any(k > 1 for k in spec.kernel_size):
+        yield Mistake(_K.DW_FLIPPED, "the weight gradient is flipped: dw[u] gets "
+                      "x[o*s + (k-1-u)*d] where x[o*s + u*d] belongs (a convolution where the "
+                      "correlation of x with dout belongs)"), gather(x, dout, spec, flip=True)
+    if any(s > 1 for s in spec.stride):
+        yield Mistake(_K.STRIDE_IGNORED, "the stride is ignored in dw: dout[o] "
+                      "multiplies x[o + u*d] instead of x[o*s + u*d]"), \
+            gather(x, dout, spec, stride=ones)
+    if any(d > 1 for d in spec.dilation):
+        yield Mistake(_K.DILATION_IGNORED, "the dilation is ignored in dw: dout[o] "
+                      "multiplies x[o*s + u] instead of x[o*s + u*d]"), \
+            gather(x, dout, spec, dilation=ones)
