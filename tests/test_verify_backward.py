@@ -310,3 +310,17 @@ def test_method_exact_does_not_fall_back_to_numbers():
     verdict = verify(floats_only, SPEC, kind="input-gradient", method="exact")
     assert verdict.status is Status.RAISED and not verdict, str(verdict)
     assert verify(floats_only, SPEC, kind="input-gradient").status is Status.PASSED
+
+
+def test_narrow_dtypes_draw_what_they_hold():
+    verdict = verify(DX, SPEC, kind="input-gradient", method="randomized", numeric_dtype="int16")
+    assert verdict.status is Status.PASSED, str(verdict)
+    # 2 filters x 9 taps: |v| <= isqrt(32767 // 18) = 42
+    assert "inputs drawn from {-42, ..., 42} as int16" in verdict.notes
+    unsigned = verify(DX, SPEC, kind="input-gradient", method="randomized",
+                      numeric_dtype="uint8")
+    assert unsigned.status is Status.PASSED and "{0, ..., 3} as uint8" in unsigned.notes[-1]
+    big = ConvSpec((14, 14), (3, 3))  # dw sums 12 x 12 products: int8 cannot hold 144 * 1
+    with pytest.raises(SymconvError, match="^numeric_dtype: int8 cannot hold a sum of 144 "):
+        verify(lambda x, dout: weight_gradient(x, dout, big), big, kind="weight-gradient",
+               numeric_dtype="int8")

@@ -37,6 +37,7 @@ from ..tensors import Backend, parse_name, substitute, symbolic_tensor, values_o
 from .backward_forms import BackwardTask, backward_candidates, backward_task
 from .crosscheck import mismatch
 from .randomized import EXACT_BITS, trials_needed
+from .rounding import _dtype, _holds
 from .run import call, changed_entries, snapshot, to_numpy
 from .symbolic import short, verdict
 from .trace import BranchLog
@@ -63,9 +64,17 @@ def _shown(positions: tuple[tuple[int, ...], ...], differing: int) -> str:
         " ..." if differing > len(positions) else "")
 
 
-def _bound(task: BackwardTask) -> int:
-    """Inputs in ``[-B, B]`` keep every partial sum of a correct output below ``2**24``."""
-    return max(1, min(2 ** 11, math.isqrt((2 ** EXACT_BITS - 1) // task.products_per_output)))
+def _bound(task: BackwardTask, dtype: Any = np.int64) -> int:
+    """Inputs in ``[-B, B]`` keep every partial sum of a correct output below ``2**24`` and
+    exact in ``dtype``; a one-line error when that leaves fewer than 3 values to draw."""
+    dtype = _dtype(dtype)
+    cap = min(2 ** EXACT_BITS - 1, _holds(dtype))
+    bound = min(2 ** 11, math.isqrt(cap // task.products_per_output))
+    if bound < (2 if dtype.kind == "u" else 1):
+        raise SymconvError(f"numeric_dtype: {dtype} cannot hold a sum of "
+                           f"{task.products_per_output} products of draws from 3 or more values "
+                           "without wrapping or rounding; use a wider dtype such as int32")
+    return bound
 
 
 def _cases(task: BackwardTask, seed: int) -> list[Case]:
@@ -126,6 +135,7 @@ def verify_backward(fn: Callable[..., Any], spec: ConvSpec, kind: BackwardKind, 
     """:func:`~symconv.verification.verify` for a backward ``kind`` (see the module text)."""
     task = backward_task(spec, kind)
     check_layer(spec, kind)
+    _bound(task, numeric_dtype)  # a dtype that cannot hold the sums: before fn runs
     start = time.perf_counter()
     size = int(np.prod(spec.output_shape)) * spec.products_per_output
     run = _Run(fn, spec, task, timeout, kwargs, seed, start)
@@ -336,11 +346,12 @@ class _Run:
 
     def randomized(self, trials: int, dtype: Any, notes: tuple[str, ...]) -> Verdict:
         """Random integer trials compared exactly with the spec."""
-        task, bound = self.task, _bound(self.task)
-        k = trials_needed(trials, 2 * bound + 1)
+        task, bound = self.task, _bound(self.task, dtype)
+        low = 0 if np.dtype(dtype).kind == "u" else -bound
+        k = trials_needed(trials, bound - low + 1)
         rng = np.random.default_rng(self.seed)
         for trial in range(1, k + 1):
-            a, b = (rng.integers(-bound, bound + 1, s) for s in task.shapes)
+            a, b = (rng.integers(low, bound + 1, s) for s in task.shapes)
             args = a.astype(dtype), b.astype(dtype)
             outcome = call(self.fn, args, self.kwargs, timeout=self.timeout)
             if outcome.timed_out:
@@ -365,8 +376,8 @@ class _Run:
             if found is not None:
                 return found
         return self.verdict(Status.PASSED, RANDOM, f"agreed exactly with the spec on {k} "
-                            "random trials", trials=k, bound=(2 / (2 * bound + 1)) ** k,
-                            notes=notes + (f"inputs drawn from {{-{bound}, ..., {bound}}} as "
+                            "random trials", trials=k, bound=(2 / (bound - low + 1)) ** k,
+                            notes=notes + (f"inputs drawn from {{{low}, ..., {bound}}} as "
                                            f"{np.dtype(dtype).name}",))
 
     def refuted(self, out: np.ndarray, a: np.ndarray, b: np.ndarray, which: str, method: str,

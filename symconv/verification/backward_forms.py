@@ -61,27 +61,26 @@ class BackwardTask:
         """``'fn(dout, w)'``."""
         return f"fn({', '.join(self.names)})"
 
-    @property
-    def products_per_output(self) -> int:
-        """Products summed into one output entry of the spec's value (at most)."""
-        return max(1, int(np.prod(self.shapes[0]) * np.prod(self.shapes[1])
-                          // max(1, int(np.prod(self.out_shape)))))
+    #: at most this many products are summed into one output entry of the spec's value
+    products_per_output: int = 1
 
 
 def backward_task(spec: ConvSpec, kind: BackwardKind) -> BackwardTask:
     """The operands, output shape and reference of a backward ``kind`` on ``spec``'s layer."""
     inp, out, weight = spec.input_shape, spec.output_shape, spec.weight_shape
-    if kind is BackwardKind.WEIGHT_GRADIENT:
+    if kind is BackwardKind.WEIGHT_GRADIENT:  # dw sums over the batch and output positions
         return BackwardTask(kind, ("x", "dout"), (inp, out), weight,
                             "(out_channels, in_channels // groups, *kernel_size) of the weight",
-                            lambda x, dout: weight_gradient(x, dout, spec))
+                            lambda x, dout: weight_gradient(x, dout, spec),
+                            spec.batch * int(np.prod(spec.output_size)))
+    taps = spec.group_out_channels * int(np.prod(spec.kernel_size))  # filters x taps
     if kind is BackwardKind.INPUT_GRADIENT:
         return BackwardTask(kind, ("dout", "w"), (out, weight), inp,
                             "(batch, in_channels, *input_size) of the input",
-                            lambda dout, w: input_gradient(dout, w, spec))
+                            lambda dout, w: input_gradient(dout, w, spec), taps)
     return BackwardTask(kind, ("y", "w"), (out, weight), inp,
                         "(batch, in_channels, *input_size) of the forward layer's input",
-                        lambda y, w: conv_transpose(y, w, spec))
+                        lambda y, w: conv_transpose(y, w, spec), taps)
 
 
 def default_output_padding(spec: ConvSpec) -> tuple[int, ...]:
