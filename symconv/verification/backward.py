@@ -22,7 +22,6 @@ True
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -34,10 +33,9 @@ from ..errors import NotExactError, SymconvError
 from ..ring import Polynomial
 from ..spec import ConvSpec
 from ..tensors import Backend, parse_name, substitute, symbolic_tensor, values_of
-from .backward_forms import BackwardTask, backward_candidates, backward_task
+from .backward_forms import BackwardTask, backward_candidates, backward_task, cases, draw_bound
 from .crosscheck import mismatch
-from .randomized import EXACT_BITS, trials_needed
-from .rounding import _dtype, _holds
+from .randomized import trials_needed
 from .run import call, changed_entries, snapshot, to_numpy
 from .symbolic import short, verdict
 from .trace import BranchLog
@@ -52,9 +50,6 @@ CANDIDATE_MAX_PRODUCTS = 200_000
 EXACT = "exact: symbolic execution on polynomial entries, canonical forms compared"
 RANDOM = "randomized exact check: random integer inputs, outputs compared exactly"
 
-Case = tuple[str, np.ndarray, np.ndarray]
-
-
 def _where(p: tuple[int, ...]) -> str:
     return "out[" + ",".join(map(str, p)) + "]"
 
@@ -62,48 +57,6 @@ def _where(p: tuple[int, ...]) -> str:
 def _shown(positions: tuple[tuple[int, ...], ...], differing: int) -> str:
     return "differing positions: " + ", ".join(map(_where, positions)) + (
         " ..." if differing > len(positions) else "")
-
-
-def _bound(task: BackwardTask, dtype: Any = np.int64) -> int:
-    """Inputs in ``[-B, B]`` keep every partial sum of a correct output below ``2**24`` and
-    exact in ``dtype``; a one-line error when that leaves fewer than 3 values to draw."""
-    dtype = _dtype(dtype)
-    cap = min(2 ** EXACT_BITS - 1, _holds(dtype))
-    bound = min(2 ** 11, math.isqrt(cap // task.products_per_output))
-    if bound < (2 if dtype.kind == "u" else 1):
-        raise SymconvError(f"numeric_dtype: {dtype} cannot hold a sum of "
-                           f"{task.products_per_output} products of draws from 3 or more values "
-                           "without wrapping or rounding; use a wider dtype such as int32")
-    return bound
-
-
-def _cases(task: BackwardTask, seed: int) -> list[Case]:
-    rng = np.random.default_rng([seed, 1])
-    b = _bound(task)
-    sa, sb = task.shapes
-
-    def uniform(shape: tuple[int, ...]) -> np.ndarray:
-        return rng.integers(-b, b + 1, shape)
-
-    def sparse(shape: tuple[int, ...]) -> np.ndarray:
-        keep = rng.random(shape) < 0.2
-        keep.reshape(-1)[rng.integers(keep.size)] = True
-        return np.where(keep, uniform(shape), 0)
-
-    def one_hot(shape: tuple[int, ...]) -> np.ndarray:
-        out = np.zeros(shape, dtype=np.int64)
-        out.reshape(-1)[rng.integers(out.size)] = 1
-        return out
-    na, nb = task.names
-    drawn = [("random integers", np.int64, uniform(sa), uniform(sb)),
-             ("random integers", np.float64, uniform(sa), uniform(sb)),
-             (f"sparse {na}", np.int64, sparse(sa), uniform(sb)),
-             (f"sparse {na} and {nb}", np.float64, sparse(sa), sparse(sb)),
-             (f"one-hot {na} and {nb}", np.int64, one_hot(sa), one_hot(sb)),
-             (f"one-hot {na}", np.float64, one_hot(sa), uniform(sb)),
-             ("random integers", np.float32, uniform(sa), uniform(sb))]
-    return [(f"{label}, {np.dtype(dt).name}", x.astype(dt), y.astype(dt))
-            for label, dt, x, y in drawn]
 
 
 def _read(value: Any, task: BackwardTask) -> tuple[np.ndarray | None, str]:
@@ -135,7 +88,7 @@ def verify_backward(fn: Callable[..., Any], spec: ConvSpec, kind: BackwardKind, 
     """:func:`~symconv.verification.verify` for a backward ``kind`` (see the module text)."""
     task = backward_task(spec, kind)
     check_layer(spec, kind)
-    _bound(task, numeric_dtype)  # a dtype that cannot hold the sums: before fn runs
+    draw_bound(task, numeric_dtype)  # a dtype that cannot hold the sums: before fn runs
     start = time.perf_counter()
     size = int(np.prod(spec.output_shape)) * spec.products_per_output
     run = _Run(fn, spec, task, timeout, kwargs, seed, start)
@@ -287,7 +240,7 @@ class _Run:
         """'' when fn's numbers equal its symbolic output at every case, else why not (or the
         verdict of a call that failed)."""
         names = self.task.names
-        todo = _cases(self.task, self.seed)
+        todo = cases(self.task, self.seed)
         for k, (label, a, b) in enumerate(todo, start=1):
             which = f"numeric call {k} of {len(todo)} after the symbolic one ({label})"
             args = a.copy(), b.copy()
@@ -346,7 +299,7 @@ class _Run:
 
     def randomized(self, trials: int, dtype: Any, notes: tuple[str, ...]) -> Verdict:
         """Random integer trials compared exactly with the spec."""
-        task, bound = self.task, _bound(self.task, dtype)
+        task, bound = self.task, draw_bound(self.task, dtype)
         low = 0 if np.dtype(dtype).kind == "u" else -bound
         k = trials_needed(trials, bound - low + 1)
         rng = np.random.default_rng(self.seed)
@@ -413,7 +366,7 @@ class _Run:
         sampled = self.randomized(trials, dtype, notes)
         if not sampled:
             return sampled
-        for label, a, b in _cases(self.task, self.seed):
+        for label, a, b in cases(self.task, self.seed):
             outcome = call(self.fn, (a.copy(), b.copy()), self.kwargs, timeout=self.timeout)
             out = _read(outcome.value, self.task)[0] if outcome.ok else None
             if out is None:

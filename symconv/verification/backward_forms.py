@@ -29,6 +29,7 @@ array([[[1, 2, 10, 20, 30]]], dtype=object)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -36,12 +37,17 @@ from typing import Any
 import numpy as np
 
 from ..adjoint import conv_transpose, input_gradient, weight_gradient
+from ..errors import SymconvError
 from ..spec import ConvSpec, PaddingMode
+from .randomized import EXACT_BITS
+from .rounding import _dtype, _holds
 from .verdict import BackwardKind, BackwardMistakeKind, Mistake
 
 _K = BackwardMistakeKind
 
-__all__ = ["BackwardTask", "backward_task", "scatter", "gather",
+Case = tuple[str, np.ndarray, np.ndarray]
+
+__all__ = ["BackwardTask", "draw_bound", "cases", "backward_task", "scatter", "gather",
            "backward_candidates", "default_output_padding"]
 
 
@@ -81,6 +87,50 @@ def backward_task(spec: ConvSpec, kind: BackwardKind) -> BackwardTask:
     return BackwardTask(kind, ("y", "w"), (out, weight), inp,
                         "(batch, in_channels, *input_size) of the forward layer's input",
                         lambda y, w: conv_transpose(y, w, spec), taps)
+
+
+def draw_bound(task: BackwardTask, dtype: Any = np.int64) -> int:
+    """Inputs in ``[-B, B]`` keep every partial sum of a correct output below ``2**24`` and
+    exact in ``dtype``; a one-line error when that leaves fewer than 3 values to draw."""
+    dtype = _dtype(dtype)
+    cap = min(2 ** EXACT_BITS - 1, _holds(dtype))
+    bound = min(2 ** 11, math.isqrt(cap // task.products_per_output))
+    if bound < (2 if dtype.kind == "u" else 1):
+        raise SymconvError(f"numeric_dtype: {dtype} cannot hold a sum of "
+                           f"{task.products_per_output} products of draws from 3 or more values "
+                           "without wrapping or rounding; use a wider dtype such as int32")
+    return bound
+
+
+def cases(task: BackwardTask, seed: int) -> list[Case]:
+    """The cross-check's 7 inputs ``(label, a, b)``: random, sparse and one-hot integers in
+    int64, float64 and float32 (whose sums stay exact on :func:`draw_bound`'s range)."""
+    rng = np.random.default_rng([seed, 1])
+    b = draw_bound(task)
+    sa, sb = task.shapes
+
+    def uniform(shape: tuple[int, ...]) -> np.ndarray:
+        return rng.integers(-b, b + 1, shape)
+
+    def sparse(shape: tuple[int, ...]) -> np.ndarray:
+        keep = rng.random(shape) < 0.2
+        keep.reshape(-1)[rng.integers(keep.size)] = True
+        return np.where(keep, uniform(shape), 0)
+
+    def one_hot(shape: tuple[int, ...]) -> np.ndarray:
+        out = np.zeros(shape, dtype=np.int64)
+        out.reshape(-1)[rng.integers(out.size)] = 1
+        return out
+    na, nb = task.names
+    drawn = [("random integers", np.int64, uniform(sa), uniform(sb)),
+             ("random integers", np.float64, uniform(sa), uniform(sb)),
+             (f"sparse {na}", np.int64, sparse(sa), uniform(sb)),
+             (f"sparse {na} and {nb}", np.float64, sparse(sa), sparse(sb)),
+             (f"one-hot {na} and {nb}", np.int64, one_hot(sa), one_hot(sb)),
+             (f"one-hot {na}", np.float64, one_hot(sa), uniform(sb)),
+             ("random integers", np.float32, uniform(sa), uniform(sb))]
+    return [(f"{label}, {np.dtype(dt).name}", x.astype(dt), y.astype(dt))
+            for label, dt, x, y in drawn]
 
 
 def default_output_padding(spec: ConvSpec) -> tuple[int, ...]:
