@@ -215,15 +215,17 @@ def test_setitem_and_add_at_follow_numpy():
 
 # ---- attacks: each must be refused, never a wrong PROVED ----
 
+def _sneaky(x, w, s):
+    """correlate + w_0 * w_last: the two weight factors fall in different chunks."""
+    flat = w.reshape(-1)
+    return correlate(x, w, s) + flat[0] * flat[-1]
+
+
 def test_products_across_chunks_of_the_weight_are_never_chunked():
     """left = right + w_0 * w_last: chunks would never see both factors at once."""
     from symconv.theorems import Theorem
 
-    def sneaky(x, w, s):
-        flat = w.reshape(-1)
-        return correlate(x, w, s) + flat[0] * flat[-1]
-
-    thm = Theorem("sneaky", "false", sneaky, correlate, "sneaky", "correlate")
+    thm = Theorem("sneaky", "false", _sneaky, correlate, "sneaky", "correlate")
     spec = ConvSpec((6, 6), (3, 3), in_channels=2, out_channels=2)
     with pytest.raises(UnsupportedError, match="two weight"):
         prove_chunked(thm, spec, chunk_products=20, workers=1)
@@ -236,12 +238,8 @@ def test_auto_falls_back_to_the_ring_carrier_when_chunks_cannot_cover(monkeypatc
     from symconv.theorems import Theorem
     from symconv.vector import chunks
 
-    def sneaky(x, w, s):
-        flat = w.reshape(-1)
-        return correlate(x, w, s) + flat[0] * flat[-1]
-
     monkeypatch.setattr(chunks, "CHUNK_PRODUCTS", 500)
-    thm = Theorem("sneaky", "false", sneaky, correlate, "sneaky", "correlate")
+    thm = Theorem("sneaky", "false", _sneaky, correlate, "sneaky", "correlate")
     spec = ConvSpec((12, 12), (3, 3), in_channels=4, out_channels=16)
     proof = prove(thm, spec)
     assert not proof and "declined" in proof.steps[0] and "two weight" in proof.steps[0]
@@ -256,12 +254,8 @@ def test_a_fallback_to_the_ring_is_guarded_at_the_ring_cost(monkeypatch):
     from symconv.theorems import Theorem
     from symconv.vector import chunks
 
-    def sneaky(x, w, s):
-        flat = w.reshape(-1)
-        return correlate(x, w, s) + flat[0] * flat[-1]
-
     monkeypatch.setattr(chunks, "CHUNK_PRODUCTS", 1 << 16)
-    thm = Theorem("sneaky", "false", sneaky, correlate, "sneaky", "correlate")
+    thm = Theorem("sneaky", "false", _sneaky, correlate, "sneaky", "correlate")
     spec = ConvSpec((64, 64), (3, 3), in_channels=16, out_channels=16)
     with limited(max_seconds=60), pytest.raises(ResourceError, match="ring"):
         prove(thm, spec)

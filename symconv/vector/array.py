@@ -114,12 +114,6 @@ class FormArray:
 
     # ---- storage ----
 
-    def reshaped(self) -> FormArray:
-        """This array with :attr:`shape` read from its dense keys (after building it)."""
-        if self._dense is not None:
-            self.shape = self._dense[0].shape
-        return self
-
     def is_dense(self) -> bool:
         return self._dense is not None
 
@@ -330,8 +324,9 @@ class FormArray:
                 return self.reshape(shape)
         if self._dense is not None:  # index the keys themselves
             keys, coef = self._dense
-            out = FormArray(self.space, (), self.types, dense=(
-                keys[index], None if coef is None else coef[index])).reshaped()
+            picked = keys[index]
+            out = FormArray(self.space, picked.shape, self.types, dense=(
+                picked, None if coef is None else coef[index]))
         else:
             out = self.gather(self.index_map()[index])
         if not _is_basic(index):

@@ -37,7 +37,8 @@ from .array import FormArray
 from .space import MAX_KEY
 from .terms import canonical
 
-__all__ = ["Difference", "SortedKeys", "difference", "equal", "packed", "prove_forms"]
+__all__ = ["Difference", "SortedKeys", "difference", "equal", "form_at", "packed",
+           "prove_forms"]
 
 METHOD = "canonical term arrays of bilinear forms (exact, vectorised)"
 
@@ -131,7 +132,8 @@ def difference_terms(left: FormArray, right: FormArray) -> tuple[np.ndarray, ...
                      np.concatenate([lc, -rc]), left.space.key_count)
 
 
-def _form_at(f: FormArray, position: int) -> dict[tuple[str, ...], int]:
+def form_at(f: FormArray, position: int) -> dict[tuple[str, ...], int]:
+    """The form at one flat position: monomial (variable names) -> nonzero coefficient."""
     pos, key, coef = f.terms()
     m = pos == position
     p, k, c = canonical(pos[m], key[m], None if coef is None else coef[m], f.space.key_count)
@@ -148,7 +150,7 @@ def difference(left: FormArray, right: FormArray, offset: tuple[int, ...] | None
         return None
     positions = np.unique(dpos)
     first = int(positions[0])
-    a, b = _form_at(left, first), _form_at(right, first)
+    a, b = form_at(left, first), form_at(right, first)
     diffs = tuple(sorted(((m, a.get(m, 0), b.get(m, 0)) for m in set(a) | set(b)
                           if a.get(m, 0) != b.get(m, 0)), key=lambda t: t[0]))
     pa, pb = Polynomial(a), Polynomial(b)

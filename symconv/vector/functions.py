@@ -58,16 +58,22 @@ def as_form(value: Any, space: Any) -> FormArray:
 
 # ---- rearrangements: apply to entry indices, then gather ----
 
+def _rearrange(a: FormArray, fn: Callable[[np.ndarray, int], Any]) -> FormArray:
+    """``fn(array, zero)`` rearranges an array, writing ``zero`` where it makes new entries: a
+    dense tensor's keys (zero: -1) and coefficients (0) directly, otherwise its entry indices
+    (-1), which are then gathered."""
+    if a._dense is not None:
+        a._live()
+        keys, coef = a._dense
+        keys = np.asarray(fn(keys, -1))
+        coef = None if coef is None else np.asarray(fn(coef, 0))
+        return FormArray(a.space, keys.shape, a.types, dense=(keys, coef))
+    return a.gather(np.asarray(fn(a.index_map(), -1)))
+
+
 def _rearranged(fn: Callable[..., Any]) -> Callable[..., Any]:
     def impl(a: Any, *args: Any, **kwargs: Any) -> FormArray:
-        dense = a._dense
-        if dense is not None:  # rearrange the keys themselves
-            a._live()
-            keys, coef = dense
-            keys = np.asarray(fn(keys, *args, **kwargs))
-            coef = None if coef is None else np.asarray(fn(coef, *args, **kwargs))
-            return FormArray(a.space, keys.shape, a.types, dense=(keys, coef))
-        return a.gather(np.asarray(fn(a.index_map(), *args, **kwargs)))
+        return _rearrange(a, lambda arr, _zero: fn(arr, *args, **kwargs))
     return impl
 
 
@@ -83,23 +89,12 @@ def pad(a: FormArray, pad_width: Any, mode: str = "constant", **kwargs: Any) -> 
         value = kwargs.pop("constant_values", 0)
         if np.any(np.asarray(value) != 0) or kwargs:
             raise UnsupportedError("np.pad: only constant_values=0 is supported")
-        if a._dense is not None:
-            a._live()
-            keys, coef = a._dense
-            keys = np.pad(keys, pad_width, mode="constant", constant_values=-1)
-            coef = None if coef is None else np.pad(coef, pad_width, mode="constant")
-            return FormArray(a.space, keys.shape, a.types, dense=(keys, coef))
-        return a.gather(np.pad(a.index_map(), pad_width, mode="constant", constant_values=-1))
+        return _rearrange(a, lambda arr, zero: np.pad(arr, pad_width, mode="constant",
+                                                      constant_values=zero))
     if mode not in ("edge", "reflect", "symmetric", "wrap"):
         raise UnsupportedError(f"np.pad: mode={mode!r} computes new values; supported modes: "
                                "constant (0), edge, reflect, symmetric, wrap")
-    if a._dense is not None:  # a rearrangement of the keys themselves
-        a._live()
-        keys, coef = a._dense
-        return FormArray(a.space, (), a.types, dense=(
-            np.pad(keys, pad_width, mode=mode, **kwargs),
-            None if coef is None else np.pad(coef, pad_width, mode=mode, **kwargs))).reshaped()
-    return a.gather(np.pad(a.index_map(), pad_width, mode=mode, **kwargs))
+    return _rearrange(a, lambda arr, _zero: np.pad(arr, pad_width, mode=mode, **kwargs))
 
 
 @implements(np.reshape)

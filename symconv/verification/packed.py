@@ -21,8 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..vector import FormArray
-from ..vector.compare import difference
-from ..vector.space import MAX_KEY
+from ..vector.compare import difference, form_at, packed
 
 __all__ = ["Sorted"]
 
@@ -30,14 +29,11 @@ Terms = dict[tuple[str, ...], int]
 
 
 def _packed(f: FormArray) -> np.ndarray | None:
-    pos, key, coef = f.terms()
-    kc = f.space.key_count
-    if coef is not None or max(f.size, 1) * kc >= MAX_KEY:
-        return None
-    packed = pos * kc
-    packed += key
-    packed.sort()
-    return packed
+    """:func:`symconv.vector.compare.packed`, sorted."""
+    keys = packed(f)
+    if keys is not None:
+        keys.sort()
+    return keys
 
 
 def _runs(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -91,7 +87,7 @@ class Sorted:
     def terms_at(self, position: int) -> tuple[Terms, Terms]:
         """The forms of both sides at one flat position (monomial -> coefficient)."""
         if self.sorted is None:
-            return _form_at(self.got, position), _form_at(self.want, position)
+            return form_at(self.got, position), form_at(self.want, position)
         out = []
         for a in self.sorted:
             lo, hi = np.searchsorted(a, [position * self.kc, (position + 1) * self.kc])
@@ -101,13 +97,3 @@ class Sorted:
                         for v, c in zip(values.tolist(), counts.tolist())})
         return out[0], out[1]
 
-
-def _form_at(f: FormArray, position: int) -> Terms:
-    pos, key, coef = f.terms()
-    m = pos == position
-    c = np.ones(int(m.sum()), np.int64) if coef is None else coef[m]
-    out: Terms = {}
-    for k, v in zip(key[m].tolist(), c.tolist()):
-        mono = f.space.monomial(k)
-        out[mono] = out.get(mono, 0) + v
-    return {m: v for m, v in out.items() if v}
