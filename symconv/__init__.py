@@ -50,6 +50,7 @@ from .resources import Estimate, estimate, guard
 from .ring import Polynomial
 from .spec import ConvSpec, PaddingMode, output_length
 from .tensors import Backend, substitute, symbolic_input, symbolic_weight
+from .theorem import not_applicable
 from .theorems import DEFAULT_SPECS, Theorem, get_theorem, prove, theorem_names
 from .torch_layers import module_function, specs_from_module
 from .verification import (
@@ -66,6 +67,7 @@ if TYPE_CHECKING:  # loaded on first use by __getattr__ below; here for type che
     from .general import GeneralProof, prove_general
     from .latex import Derivation, DerivationError, Names, Step, UnsafeNameError, derive
     from .matrices import SympyMatrices, sympy_matrices
+    from .winograd import convolution_transforms, winograd_transforms
 
 #: Public names that live in sympy-based modules, imported from there when first asked for.
 _LAZY = {
@@ -73,6 +75,7 @@ _LAZY = {
     **dict.fromkeys(("Derivation", "DerivationError", "Names", "Step", "UnsafeNameError",
                      "derive"), "latex"),
     **dict.fromkeys(("SympyMatrices", "sympy_matrices"), "matrices"),
+    **dict.fromkeys(("winograd_transforms", "convolution_transforms"), "winograd"),
 }
 
 __all__ = [
@@ -89,10 +92,13 @@ __all__ = [
     # the backward pass: transposed convolution, col2im, gradients, and their theorems (instances)
     "conv_transpose", "col2im", "zero_insert", "input_gradient", "weight_gradient", "gradient",
     "ADJOINT_THEOREMS", "zero_insertion_theorem", "col2im_theorem", "transposed_by_zero_insertion",
+    # Winograd minimal filtering: exact transforms (sympy.Matrix)
+    "winograd_transforms", "convolution_transforms",
     # the same as sympy.Matrix objects, for sympy's matrix algebra
     "SympyMatrices", "sympy_matrices",
     # proofs: engine, theorems on instances, theorems for every size
-    "Counterexample", "Proof", "prove_equal", "DEFAULT_SPECS", "Theorem", "get_theorem", "prove",
+    "Counterexample", "Proof", "prove_equal", "DEFAULT_SPECS", "Theorem", "not_applicable",
+    "get_theorem", "prove",
     "theorem_names", "GeneralProof", "prove_general", "worked_example",
     # derivations (LaTeX)
     "Derivation", "DerivationError", "Names", "Step", "UnsafeNameError", "derive",

@@ -7,8 +7,8 @@ Polynomial or sympy variables, or, on the vector carrier, a Space holding all th
 of degree 3 (an inner product ``<conv(x, w), y>``, a loss ``sum(dout * conv(x, w))``) is beyond
 the vector carrier's bilinear forms: it raises :class:`~symconv.vector.UnsupportedError`, and
 ``backend='auto'`` proves it on the ring carrier instead.  The gradients are derived by exact
-differentiation (:func:`gradient`), never assumed.  These theorems are not registered: their
-every-size proofs, ``verify`` kinds and derivations are still to come.
+differentiation (:func:`gradient`), never assumed.  The registry of :mod:`symconv.theorems` lists
+them after the forward theorems.
 
 >>> from symconv import ConvSpec, prove
 >>> proof = prove(ADJOINT_THEOREMS["transposed-is-adjoint"], ConvSpec((5,), (3,), stride=2))
@@ -34,7 +34,7 @@ from .forms import Im2colLayout, correlate, flip, im2col
 from .ring import Coefficient, Monomial, Polynomial
 from .spec import ConvSpec
 from .tensors import Backend, symbolic_tensor
-from .theorems import Theorem
+from .theorem import Theorem
 
 __all__ = ["ADJOINT_THEOREMS", "gradient", "zero_insertion_theorem", "col2im_theorem",
            "transposed_by_zero_insertion"]
@@ -215,7 +215,8 @@ def zero_insertion_theorem(output_padding: Any = None) -> Theorem:
         "far side), flip(w) with its channel axes swapped per group), stride 1, dilation d",
         left, right, "conv_transpose(y, w)", "correlate(pad(zero_insert(y)), flip(w^T))",
         f"{_ZEROS}; output_padding {output_padding!r}; on a side where d(k-1) - p < 0 the "
-        "zero-inserted y is cropped by p - d(k-1) instead of padded", uses="w")
+        "zero-inserted y is cropped by p - d(k-1) instead of padded", uses="w",
+        requires_zero_padding=True)
 
 
 def col2im_theorem(layout: Im2colLayout | str = Im2colLayout.BATCH_SLOWEST) -> Theorem:
@@ -240,7 +241,8 @@ def col2im_theorem(layout: Im2colLayout | str = Im2colLayout.BATCH_SLOWEST) -> T
 
     return Theorem("col2im-is-adjoint-of-im2col",
                    f"<im2col(x), cols> = <x, col2im(cols)> (columns {Im2colLayout(layout).value})",
-                   left, right, "<im2col(x), cols>", "<x, col2im(cols)>", _ZEROS, uses="x")
+                   left, right, "<im2col(x), cols>", "<x, col2im(cols)>", _ZEROS, uses="x",
+                   requires_zero_padding=True)
 
 
 def _y(x: Any, w: Any, spec: ConvSpec, name: str) -> tuple[Any, Any, Any]:
@@ -281,20 +283,21 @@ def _weight_gradient_right(x: Any, w: Any, spec: ConvSpec) -> Any:
 _DEGREE3 = ("; a side is of degree 3 in (x, w, {}), so the vector carrier declines it and "
             "backend='auto' proves it on the ring carrier")
 
-#: The backward-pass theorems by name (not in the registry of :func:`symconv.theorem_names`).
+#: The backward-pass theorems by name (registered after the forward ones in symconv.theorems).
 ADJOINT_THEOREMS: dict[str, Theorem] = {t.name: t for t in (
     Theorem("transposed-is-adjoint",
             "<conv(x, w), y> = <x, conv_transpose(y, w)> for every x, w and y (the matrix of the "
             "transposed convolution is C^T)",
             _adjoint_left, _adjoint_right, "<correlate(x, w), y>", "<x, conv_transpose(y, w)>",
-            _ZEROS + _DEGREE3.format("y")),
+            _ZEROS + _DEGREE3.format("y"), requires_zero_padding=True),
     zero_insertion_theorem(),
     col2im_theorem(),
     Theorem("input-gradient-is-transposed-convolution",
             "dL/dx = conv_transpose(dout, w) for L = sum(dout * correlate(x, w)), dL/dx by exact "
             "differentiation of L",
             _input_gradient_left, _input_gradient_right, "gradient(L, x)",
-            "conv_transpose(dout, w)", _ZEROS + _DEGREE3.format("dout")),
+            "conv_transpose(dout, w)", _ZEROS + _DEGREE3.format("dout"),
+            requires_zero_padding=True),
     Theorem("weight-gradient-is-correlation",
             "dL/dw[f,c,u] = sum_{n,o} dout[n,f,o] * xpad[n,c,o*s+u*d] for L = sum(dout * "
             "correlate(x, w)), dL/dw by exact differentiation of L",

@@ -3,6 +3,9 @@
 >>> report = transcript("flip-is-involution")
 >>> bool(report), report.count
 (True, 11)
+>>> backward = transcript("transposed-is-adjoint")
+>>> backward.count, backward.skipped[0][0]
+(10, 'reflect padding')
 >>> print(str(report).splitlines()[0])
 Theorem flip-is-involution: flip(flip(w)) = w
 """
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from .engine import Proof
 from .spec import ConvSpec
 from .tensors import symbolic_input, symbolic_weight
+from .theorem import not_applicable
 from .theorems import DEFAULT_SPECS, get_theorem, prove
 
 __all__ = ["Transcript", "transcript"]
@@ -30,6 +34,8 @@ class Transcript:
     proofs: tuple[tuple[str, ConvSpec, Proof], ...]
     #: the first entry of each side on the first configuration, as sympy prints it
     sample: tuple[tuple[str, str], tuple[str, str]] | None = None
+    #: (label, reason) of each configuration the theorem does not speak about
+    skipped: tuple[tuple[str, str], ...] = ()
 
     @property
     def count(self) -> int:
@@ -48,6 +54,7 @@ class Transcript:
             lines.append(f"[{label}]")
             lines.append(str(proof))
             lines.append(f"  ({proof.products} products, {proof.elapsed * 1000:.1f} ms)")
+        lines += [f"[{label}] does not apply: {reason}" for label, reason in self.skipped]
         held = sum(1 for _, _, p in self.proofs if p)
         lines += ["", f"{held} of {self.count} configurations proved exactly."
                   + ("" if self else " THE THEOREM FAILED.")]
@@ -57,11 +64,15 @@ class Transcript:
 def transcript(name: str, specs: Iterable[tuple[str, ConvSpec]] = DEFAULT_SPECS) -> Transcript:
     """Prove theorem ``name`` on every configuration in ``specs``."""
     thm = get_theorem(name)
-    proofs = tuple((label, spec, prove(thm, spec)) for label, spec in specs)
+    specs = list(specs)
+    skipped = tuple((label, not_applicable(thm, spec)) for label, spec in specs
+                    if not_applicable(thm, spec))
+    proofs = tuple((label, spec, prove(thm, spec)) for label, spec in specs
+                   if not not_applicable(thm, spec))
     sample = None
     if proofs:
         spec = proofs[0][1]
         x, w = symbolic_input(spec), symbolic_weight(spec)
         left, right = thm.left(x, w, spec).reshape(-1), thm.right(x, w, spec).reshape(-1)
         sample = ((thm.left_label, str(left[0])), (thm.right_label, str(right[0])))
-    return Transcript(thm.name, thm.statement, thm.conditions, proofs, sample)
+    return Transcript(thm.name, thm.statement, thm.conditions, proofs, sample, skipped)

@@ -85,6 +85,12 @@ WORK: dict[str, dict[str, tuple[float, float]]] = {
         "convolution-is-flipped-correlation": (1.5, 1.05),
         "flip-is-involution": (0.0, 0.0),
         "output-size": (0.0, 0.0),
+        # ring carrier (degree-3 sides), 20x20 4->4 3x3 layer, against dot-equals-im2col
+        "transposed-is-adjoint": (2.6, 2.9),
+        "transposed-is-zero-insertion": (1.6, 1.15),
+        "col2im-is-adjoint-of-im2col": (0.8, 1.3),
+        "input-gradient-is-transposed-convolution": (3.1, 2.7),
+        "weight-gradient-is-correlation": (3.1, 2.8),
     },
     "derive": {
         "definition-equals-elementwise": (3.1, 2.75),

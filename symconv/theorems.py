@@ -18,10 +18,10 @@ import difflib
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
+from .adjoint_theorems import ADJOINT_THEOREMS
 from .engine import Proof, prove_equal
 from .errors import SpecError, SymconvError
 from .forms import (
@@ -36,32 +36,11 @@ from .forms import (
 from .progress import QUIET, Progress
 from .spec import ConvSpec
 from .tensors import Backend, symbolic_input, symbolic_weight
+from .theorem import Side, Theorem, not_applicable
 
 __all__ = ["Theorem", "theorem_names", "get_theorem", "prove", "window_counts",
            "DEFAULT_SPECS"]
 
-Side = Callable[[np.ndarray, np.ndarray, ConvSpec], np.ndarray]
-
-
-@dataclass(frozen=True)
-class Theorem:
-    """``left(x, w, spec) == right(x, w, spec)`` for every x and w, under ``conditions``."""
-
-    name: str
-    statement: str
-    left: Side
-    right: Side
-    left_label: str
-    right_label: str
-    conditions: str = ("every ConvSpec (any rank, batch, channels, stride, padding, dilation, "
-                       "groups)")
-    #: For a chain ``f0 = f1 = ... = fk`` stated as ``stack(f0..fk-1) == stack(f1..fk)``: the
-    #: ``f_i``, so that a carrier may compute each once and compare neighbours (the same
-    #: statement: the stacks are equal exactly when every neighbouring pair is)
-    chain: tuple[Side, ...] = ()
-    #: Which tensors the sides read ("xw", "w", or "" for a statement about numbers): the
-    #: others are passed as None and never built (output-size answers for any layer size)
-    uses: str = "xw"
 
 
 def _flipped_correlation(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
@@ -130,6 +109,7 @@ _REGISTRY: dict[str, Theorem] = {t.name: t for t in (
             lambda x, w, spec: np.array(spec.output_size, dtype=object), window_counts,
             "ConvSpec.output_size", "count of windows", uses=""),
 )}
+_REGISTRY.update(ADJOINT_THEOREMS)
 
 
 def theorem_names() -> list[str]:
@@ -194,6 +174,9 @@ def prove(name: str | Theorem, spec: ConvSpec, *, backend: Backend | str = Backe
     if not isinstance(spec, ConvSpec):
         raise SpecError(f"spec: expected a ConvSpec, got {type(spec).__name__} {spec!r}; "
                         f"e.g. prove({thm.name!r}, ConvSpec((5, 5), (3, 3)))")
+    reason = not_applicable(thm, spec)
+    if reason:
+        raise SpecError(f"{reason}; prove it on a layer with padding_mode='zeros'")
     carrier = _carrier(thm, spec, backend)
     if thm.uses:
         from .resources import WORK, guard

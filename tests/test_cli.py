@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from symconv import Theorem, correlate, theorem_names
+from symconv import Theorem, correlate, get_theorem, not_applicable, theorem_names
 from symconv import theorems as theorems_module
 from tests.cli_runner import run_cli
 
@@ -22,11 +22,18 @@ def test_prove_all_prints_the_table(capsys):
     lines = out.splitlines()
     assert lines[0].split() == ["theorem", "configuration", "products", "time", "result"]
     body = [line for line in lines[2:] if line.strip() and "proofs hold" not in line
-            and "--all-sizes" not in line]
+            and "--all-sizes" not in line and "do not apply" not in line]
     assert len(body) == len(theorem_names()) * len(theorems_module.DEFAULT_SPECS)
-    assert all(line.endswith("proved") for line in body)
+    pairs = [(n, spec) for n in theorem_names() for _, spec in theorems_module.DEFAULT_SPECS]
+    skips = sum(1 for n, spec in pairs if not_applicable(get_theorem(n), spec))
+    assert skips == 4  # the four zero-padding backward theorems on the reflect-padded layer
+    skipped = [line for line in body if line.endswith("does not apply (padding_mode='reflect')")]
+    assert len(skipped) == skips and all("reflect padding" in line for line in skipped)
+    proved = [line for line in body if line.endswith("proved")]
+    assert len(proved) == len(body) - skips
     assert any("seed example: 5x5 * 3x3" in line for line in body)
-    assert f"{len(body)} of {len(body)} proofs hold" in out
+    assert f"{len(proved)} of {len(proved)} proofs hold" in out
+    assert f"{skips} theorem/layer pairs do not apply" in out
 
 
 def test_prove_one_with_options(capsys):

@@ -14,6 +14,7 @@ from ..errors import SymconvError
 from ..progress import QUIET, Progress
 from ..resources import Estimate, estimate, guard, limited
 from ..spec import ConvSpec
+from ..theorem import not_applicable
 from ..theorems import DEFAULT_SPECS, get_theorem, prove, theorem_names
 from .network import add_network_option, run_network
 from .options import (
@@ -121,9 +122,16 @@ def _run(args: argparse.Namespace) -> int:
     if text:
         print(header)
         print("-" * len(header))
-    failures, records, total_time = [], [], 0.0
+    failures, records, skipped, total_time = [], [], [], 0.0
     for name in names:
         for label, spec in specs:
+            reason = "" if args.name is not None else not_applicable(get_theorem(name), spec)
+            if reason:  # every theorem on every layer: say which pairs the theorems skip
+                skipped.append({"theorem": name, "layer": label, "reason": reason})
+                if text:
+                    print(f"{name:<{width}}  {label + ': ' + spec.describe():<{cfg}}  "
+                          f"{'':>8}  {'':>8}  does not apply ({reason.split(': ')[0]})")
+                continue
             proof = prove(name, spec, backend=args.backend,
                           progress=_progress(progress, name, spec, args.backend))
             total_time += proof.elapsed
@@ -137,19 +145,25 @@ def _run(args: argparse.Namespace) -> int:
     count = len(records)
     if args.json:
         print(dumps(document("prove", not failures, all_sizes=False, count=count,
-                             held=count - len(failures), seconds=total_time, proofs=records)))
+                             held=count - len(failures), seconds=total_time, proofs=records,
+                             skipped=skipped)))
         return 1 if failures else 0
     if args.quiet:
         for proof in failures:
             print(f"DISPROVED: {proof.statement}")
         return 1 if failures else 0
-    _summary(count, failures, total_time, args)
+    _summary(count, failures, total_time, args, skipped)
     return 1 if failures else 0
 
 
-def _summary(count: int, failures: list[Any], total_time: float, args: argparse.Namespace) -> None:
+def _summary(count: int, failures: list[Any], total_time: float, args: argparse.Namespace,
+             skipped: list[dict[str, str]]) -> None:
     print(f"\n{count - len(failures)} of {count} proofs hold ({total_time:.2f} s of proving); "
           "each is an exact comparison of canonical forms.")
+    if skipped:
+        reasons = sorted({s["reason"].split(": ")[0] for s in skipped})
+        print(f"{len(skipped)} theorem/layer pairs do not apply and were not run "
+              f"({', '.join(reasons)}: the backward theorems are stated for zero padding).")
     if args.name is None:
         where = ("the configurations above" if not given_options(args)
                  else "the layer the command line describes")
