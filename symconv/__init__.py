@@ -67,7 +67,13 @@ if TYPE_CHECKING:  # loaded on first use by __getattr__ below; here for type che
     from .general import GeneralProof, prove_general
     from .latex import Derivation, DerivationError, Names, Step, UnsafeNameError, derive
     from .matrices import SympyMatrices, sympy_matrices
-    from .winograd import convolution_transforms, winograd_transforms
+    from .winograd import (
+        WinogradProof,
+        convolution_transforms,
+        prove_winograd,
+        winograd_conv,
+        winograd_transforms,
+    )
 
 #: Public names that live in sympy-based modules, imported from there when first asked for.
 _LAZY = {
@@ -75,7 +81,8 @@ _LAZY = {
     **dict.fromkeys(("Derivation", "DerivationError", "Names", "Step", "UnsafeNameError",
                      "derive"), "latex"),
     **dict.fromkeys(("SympyMatrices", "sympy_matrices"), "matrices"),
-    **dict.fromkeys(("winograd_transforms", "convolution_transforms"), "winograd"),
+    **dict.fromkeys(("winograd_transforms", "convolution_transforms", "prove_winograd",
+                     "WinogradProof", "winograd_conv"), "winograd"),
 }
 
 __all__ = [
@@ -92,8 +99,9 @@ __all__ = [
     # the backward pass: transposed convolution, col2im, gradients, and their theorems (instances)
     "conv_transpose", "col2im", "zero_insert", "input_gradient", "weight_gradient", "gradient",
     "ADJOINT_THEOREMS", "zero_insertion_theorem", "col2im_theorem", "transposed_by_zero_insertion",
-    # Winograd minimal filtering: exact transforms (sympy.Matrix)
-    "winograd_transforms", "convolution_transforms",
+    # Winograd minimal filtering: exact transforms (sympy.Matrix), proofs, the tiled algorithm
+    "winograd_transforms", "convolution_transforms", "prove_winograd", "WinogradProof",
+    "winograd_conv",
     # the same as sympy.Matrix objects, for sympy's matrix algebra
     "SympyMatrices", "sympy_matrices",
     # proofs: engine, theorems on instances, theorems for every size

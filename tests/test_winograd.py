@@ -122,3 +122,153 @@ def test_bad_arguments_are_refused_with_one_line(kwargs, message):
     with pytest.raises(SymconvError, match=message) as err:
         winograd_transforms(**kwargs)
     assert "\n" not in str(err.value)
+
+
+# ---- exact proofs of F(m, r) and F(m×n, r×s), and the attacks they must refuse ----
+
+from symconv import ConvSpec, Proof, SpecError, correlate, prove  # noqa: E402
+from symconv.winograd import (  # noqa: E402
+    WINOGRAD_THEOREM,
+    WinogradProof,
+    prove_winograd,
+    winograd_conv,
+    winograd_theorem,
+)
+
+
+@pytest.mark.parametrize(("args", "mults", "direct"), [
+    ((2, 3), 4, 6), ((4, 3), 6, 12), ((6, 3), 8, 18),
+    ((2, 3, 2), 16, 36), ((4, 3, 2), 36, 144), ((3, 2, 2), 16, 36)])
+def test_the_issue_cases_are_proved_with_their_multiplication_counts(args, mults, direct):
+    proof = prove_winograd(*args)
+    assert isinstance(proof, WinogradProof) and isinstance(proof, Proof)
+    assert proof.holds and proof.counterexample is None
+    assert (proof.multiplications, proof.direct_multiplications) == (mults, direct)
+    assert str(proof).startswith("PROVED: F(")
+    assert proof.elapsed < 10
+
+
+def test_non_square_rank_two_and_per_axis_points():
+    proof = prove_winograd(2, 3, rank=2, n=4, s=2, points=([0, 1, -1], [0, 1, -1, 2]))
+    assert proof and proof.tile == (2, 4) and proof.taps == (3, 2)
+    assert (proof.multiplications, proof.direct_multiplications) == (4 * 5, 6 * 8)
+    assert proof.statement.startswith("F(2×4, 3×2)")
+
+
+def test_tampered_g_is_disproved_with_a_counterexample():
+    AT, G, BT = winograd_transforms(2, 3)
+    G = G.copy()
+    G[1, 1] = 2  # was 1
+    proof = prove_winograd(2, 3, transforms=(AT, G, BT))
+    assert not proof and proof.counterexample is not None
+    cex = proof.counterexample
+    assert cex.position == (0,) and cex.differing == 2
+    assert cex.left_value != cex.right_value
+    assert "DISPROVED" in str(proof)
+
+
+def test_tampered_rank_two_transform_is_disproved():
+    AT, G, BT = winograd_transforms(2, 3)
+    BT2 = BT.copy()
+    BT2[3, 3] = 2
+    proof = prove_winograd(2, 3, rank=2, transforms=((AT, G, BT), (AT, G, BT2)))
+    assert not proof and proof.counterexample is not None
+
+
+def test_convolution_transforms_used_as_correlation_are_disproved():
+    proof = prove_winograd(2, 3, transforms=convolution_transforms(2, 3))
+    assert not proof
+    # the flipped roles: d0·g2 where the correlation has d0·g0
+    assert ((("d_{0}", "g_{2}"), 1) in proof.counterexample.only_left)
+    assert ((("d_{0}", "g_{0}"), 1) in proof.counterexample.only_right)
+
+
+def test_bad_transforms_are_refused_with_one_line():
+    AT, G, BT = winograd_transforms(2, 3)
+    with pytest.raises(SymconvError, match=r"^transforms\.G: expected shape \(4, 3\)"):
+        prove_winograd(2, 3, transforms=(AT, G[:, :2], BT))
+    with pytest.raises(SymconvError, match=r"^transforms\.G: expected exact rational entries"):
+        prove_winograd(2, 3, transforms=(AT, G * 1.0, BT))
+    with pytest.raises(SymconvError, match=r"^transforms: expected a triple"):
+        prove_winograd(2, 3, transforms=(AT, G))
+    with pytest.raises(SymconvError, match=r"^rank: expected 1, 2 or 3"):
+        prove_winograd(2, 3, rank=4)
+
+
+# ---- the tiled whole-image algorithm and its theorem ----
+
+@pytest.mark.parametrize("spec", [
+    ConvSpec((5, 5), (3, 3)), ConvSpec((6, 6), (3, 3), in_channels=3, out_channels=2, batch=2),
+    ConvSpec((5, 5), (3, 3), padding=1), ConvSpec((6, 5), (4, 2), padding="same"),
+    ConvSpec((6, 7), (2, 3), padding=((1, 0), (0, 2))),
+    ConvSpec((5, 5), (3, 3), in_channels=4, out_channels=6, groups=2),
+    ConvSpec((5, 5), (3, 3), padding=2, padding_mode="reflect"),
+    ConvSpec((9,), (3,), padding=1, out_channels=2), ConvSpec((4, 4, 4), (2, 2, 2), in_channels=2),
+    ConvSpec((3, 3), (3, 3)), ConvSpec((7, 7), (1, 1))])
+@pytest.mark.parametrize("m", [2, 4])
+def test_tiled_theorem_is_proved_on_the_default_layers(spec, m):
+    proof = prove(winograd_theorem(m), spec)
+    assert proof, str(proof)
+
+
+@settings(max_examples=25)
+@given(rank=st.integers(1, 2), m=st.integers(1, 4), r=st.integers(1, 4),
+       extra=st.lists(st.integers(0, 6), min_size=2, max_size=2), pad=st.integers(0, 2),
+       channels=st.integers(1, 2))
+def test_tiled_theorem_on_random_sizes(rank, m, r, extra, pad, channels):
+    size = tuple(r + e for e in extra[:rank])
+    spec = ConvSpec(size, (r,) * rank, in_channels=channels, out_channels=2, padding=pad)
+    assert prove(winograd_theorem(m), spec)
+
+
+def test_tiled_theorem_on_a_layer_the_vector_carrier_declines():
+    spec = ConvSpec((14, 14), (3, 3), in_channels=4, out_channels=4)
+    proof = prove(WINOGRAD_THEOREM, spec)
+    assert proof and proof.steps[0].startswith("vector carrier declined")
+
+
+def test_a_wrong_tiled_algorithm_is_disproved():
+    AT, G, BT = winograd_transforms(2, 3)
+    spec = ConvSpec((6, 6), (3, 3))
+    from symconv.theorem import Theorem
+
+    def flipped(x, w, spec):
+        return winograd_conv(x, w, spec, transforms=convolution_transforms(2, 3))
+
+    bad = Theorem("bad", "flipped", flipped, correlate, "flipped Winograd", "correlation")
+    proof = prove(bad, spec)
+    assert not proof and proof.counterexample is not None
+
+
+@pytest.mark.parametrize(("change", "field"), [({"stride": 2}, "stride"),
+                                               ({"dilation": 2}, "dilation")])
+def test_stride_and_dilation_are_refused_with_the_reason(change, field):
+    spec = ConvSpec((8, 8), (3, 3), **change)
+    x, w = np.ones(spec.input_shape, int), np.ones(spec.weight_shape, int)
+    with pytest.raises(SpecError, match=rf"^{field}: expected 1 on every axis for Winograd"):
+        winograd_conv(x, w, spec)
+    with pytest.raises(SpecError, match=rf"^{field}:"):
+        prove(WINOGRAD_THEOREM, spec)
+
+
+@settings(max_examples=30)
+@given(m=st.integers(1, 6), r=st.integers(1, 5), size=st.integers(0, 12),
+       seed=st.integers(0, 2**32 - 1))
+def test_tiled_numbers_agree_with_numpy_correlate(m, r, size, seed):
+    rng = np.random.default_rng(seed)
+    spec = ConvSpec((r + size, r + size // 2), (r, r), in_channels=2)
+    x, w = rng.standard_normal(spec.input_shape), rng.standard_normal(spec.weight_shape)
+    y = winograd_conv(x, w, spec, m=m)
+    assert y.dtype == np.float64 and y.shape == spec.output_shape
+    reference = sum(_scipy_free_correlate2d(x[0, c], w[0, c]) for c in range(2))
+    np.testing.assert_allclose(y[0, 0], reference, rtol=1e-7, atol=1e-9 * 4**m)
+    xi, wi = rng.integers(-9, 10, spec.input_shape), rng.integers(-9, 10, spec.weight_shape)
+    yi = winograd_conv(xi, wi, spec, m=m)
+    assert yi.dtype == np.int64 and (yi == correlate(xi, wi, spec)).all()
+
+
+def _scipy_free_correlate2d(a, k):
+    """Valid 2-D correlation from numpy's 1-D correlate, row by row (an independent oracle)."""
+    rows = a.shape[0] - k.shape[0] + 1
+    return np.array([sum(np.correlate(a[i + u], k[u], "valid") for u in range(k.shape[0]))
+                     for i in range(rows)])
