@@ -3,6 +3,7 @@ proofs (and the attacks they must refuse), the tiled whole-image algorithm and i
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 
 import numpy as np
@@ -11,8 +12,22 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symconv import SymconvError
-from symconv.winograd import convolution_transforms, default_points, winograd_transforms
+from symconv import ConvSpec, Proof, SpecError, SymconvError, correlate, prove
+from symconv.latex.compile import have_pdflatex, pdflatex
+from symconv.latex.derivation import DerivationError
+from symconv.latex.winograd import winograd_page
+from symconv.theorem import Theorem
+from symconv.winograd import (
+    WINOGRAD_THEOREM,
+    WinogradProof,
+    convolution_transforms,
+    default_points,
+    prove_winograd,
+    winograd_conv,
+    winograd_theorem,
+    winograd_transforms,
+)
+from tests.cli_runner import run_cli
 
 R = sympy.Rational
 
@@ -126,16 +141,6 @@ def test_bad_arguments_are_refused_with_one_line(kwargs, message):
 
 # ---- exact proofs of F(m, r) and F(m×n, r×s), and the attacks they must refuse ----
 
-from symconv import ConvSpec, Proof, SpecError, correlate, prove  # noqa: E402
-from symconv.winograd import (  # noqa: E402
-    WINOGRAD_THEOREM,
-    WinogradProof,
-    prove_winograd,
-    winograd_conv,
-    winograd_theorem,
-)
-
-
 @pytest.mark.parametrize(("args", "mults", "direct"), [
     ((2, 3), 4, 6), ((4, 3), 6, 12), ((6, 3), 8, 18),
     ((2, 3, 2), 16, 36), ((4, 3, 2), 36, 144), ((3, 2, 2), 16, 36)])
@@ -230,8 +235,6 @@ def test_tiled_theorem_on_a_layer_the_vector_carrier_declines():
 def test_a_wrong_tiled_algorithm_is_disproved():
     AT, G, BT = winograd_transforms(2, 3)
     spec = ConvSpec((6, 6), (3, 3))
-    from symconv.theorem import Theorem
-
     def flipped(x, w, spec):
         return winograd_conv(x, w, spec, transforms=convolution_transforms(2, 3))
 
@@ -272,3 +275,68 @@ def _scipy_free_correlate2d(a, k):
     rows = a.shape[0] - k.shape[0] + 1
     return np.array([sum(np.correlate(a[i + u], k[u], "valid") for u in range(k.shape[0]))
                      for i in range(rows)])
+
+
+# ---- the derivation page and `symconv derive winograd` ----
+
+@pytest.fixture(scope="module")
+def tex():
+    if not have_pdflatex():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true but pdflatex is missing: install texlive-latex-base "
+                        "texlive-latex-recommended texlive-pictures")
+        pytest.skip("pdflatex not installed (Debian: texlive-latex-base "
+                    "texlive-latex-recommended texlive-pictures)")
+    return pdflatex
+
+
+def test_page_prints_the_published_f23_steps():
+    page = winograd_page(2, 3)
+    text = page.latex()
+    assert r"A^{\top} &= \left[\begin{array}{cccc} 1 & 1 & 1 & 0 \\ 0 & 1 & -1 & 1" in text
+    assert (r"y = A^{\top} M &= \left[\begin{array}{c} M_{0} + M_{1} + M_{2} \\ M_{1} + "
+            r"M_{3}") in text
+    assert (r"&= \left[\begin{array}{c} d_{0} g_{0} + d_{1} g_{1} + d_{2} g_{2} \\ d_{1} g_{0} + "
+            r"d_{2} g_{1} + d_{3} g_{2} \end{array}\right]") in text
+    assert "4 instead of 6" in page.document()
+    assert page.markdown().startswith("```math\n\\begin{aligned}")
+
+
+def test_page_refuses_a_wrong_printed_step(monkeypatch):
+    from symconv.latex import winograd as module
+
+    real = module._checked
+    monkeypatch.setattr(module, "_checked", lambda shown, value, what: real(
+        shown * 2 if what == "tile transform" else shown, value, what))
+    with pytest.raises(DerivationError, match="tile transform"):
+        winograd_page(2, 3)
+
+
+@pytest.mark.parametrize("args", [(2, 3, 1), (4, 3, 1), (6, 3, 1), (2, 3, 2), (4, 3, 2),
+                                  (3, 2, 2), (1, 1, 1)])
+def test_page_compiles_cleanly(tex, args):
+    m, r, rank = args
+    compiled = tex(winograd_page(m, r, rank=rank).document())
+    assert compiled.pdf.startswith(b"%PDF") and compiled.problems == []
+
+
+def test_cli_derive_winograd(capsys, tex):
+    code, out, err = run_cli(capsys, "derive", "winograd", "--m", "2", "--r", "3")
+    assert code == 0 and out.startswith("\\begin{align*}") and "M_{0} + M_{1} + M_{2}" in out
+    code, out, _ = run_cli(capsys, "derive", "winograd", "--m", "4", "--r", "3", "--format",
+                           "document")
+    assert code == 0 and "36 instead of 144" not in out and "6 instead of 12" in out
+    assert tex(out).problems == []
+    code, out, _ = run_cli(capsys, "derive", "winograd", "--rank", "2", "--format", "document")
+    assert code == 0 and "16 instead of 36" in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (("--m", "0"), "--m: expected an integer from 1 to 12, got '0'"),
+    (("--r", "x"), "--r: expected an integer from 1 to 12, got 'x'"),
+    (("--rank", "3"), "--rank: expected an integer from 1 to 2, got '3'"),
+    (("--m", "8", "--r", "6"), "--m: expected m + r - 1 <= 12, got 13"),
+    (("--format", "figures-svg", "-o", "x.svg"), "--format: derive winograd has no figures")])
+def test_cli_derive_winograd_bad_input(capsys, argv, message):
+    code, out, err = run_cli(capsys, "derive", "winograd", *argv)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1

@@ -18,6 +18,7 @@ from ..progress import QUIET, Progress
 from ..resources import guard, limited
 from ..theorems import theorem_names
 from .options import add_limit_options, add_spec_options, limits_from_options, spec_from_options
+from .winograd import add_winograd_options, winograd_cli_page
 
 if TYPE_CHECKING:  # symconv.latex (sympy) loads in run(), so that --help stays light
     from ..latex.derivation import Derivation
@@ -40,7 +41,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description="Write the derivation of a theorem (or the worked example) "
                                    "for notes: every step is proved exactly as it is built.")
     # = symconv.latex.derivations(), without importing sympy (a test checks they agree)
-    p.add_argument("name", help="one of: " + ", ".join([*theorem_names(), "example"]))
+    p.add_argument("name", help="one of: " + ", ".join([*theorem_names(), "example"]) +
+                   ", winograd (the transforms of F(m, r): --m, --r, --rank)")
     p.add_argument("--names", default="I,K,S", metavar="IN,KERNEL,OUT",
                    help="printed names of input, kernel and output (default I,K,S; Greek names "
                         "like alpha become letters)")
@@ -54,6 +56,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="no progress and no 'wrote FILE' lines on stderr")
     add_spec_options(p)
     add_limit_options(p)
+    add_winograd_options(p)
     p.set_defaults(run=run)
 
 
@@ -120,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     fmt = _format(args.format)
     args.dpi = _dpi(args.dpi)
+    if args.name == "winograd":  # a page about F(m, r) itself, not about a layer
+        return _emit(winograd_cli_page(args, fmt.value), fmt, args, QUIET)
     known = [*theorem_names(), "example"]  # = symconv.latex.derivations(), without sympy
     if args.name not in known:
         raise SymconvError(f"NAME: expected one of {', '.join(known)}, got {args.name!r}")
