@@ -16,6 +16,7 @@ from symconv import ConvSpec, Proof, SpecError, SymconvError, correlate, prove
 from symconv.latex.compile import have_pdflatex, pdflatex
 from symconv.latex.derivation import DerivationError
 from symconv.latex.winograd import winograd_page
+from symconv.strategies import conv_specs
 from symconv.theorem import Theorem
 from symconv.winograd import (
     WINOGRAD_THEOREM,
@@ -245,13 +246,48 @@ def test_a_wrong_tiled_algorithm_is_disproved():
 
 @pytest.mark.parametrize(("change", "field"), [({"stride": 2}, "stride"),
                                                ({"dilation": 2}, "dilation")])
-def test_stride_and_dilation_are_refused_with_the_reason(change, field):
+def test_polyphase_false_refuses_stride_and_dilation_with_the_reason(change, field):
     spec = ConvSpec((8, 8), (3, 3), **change)
     x, w = np.ones(spec.input_shape, int), np.ones(spec.weight_shape, int)
     with pytest.raises(SpecError, match=rf"^{field}: expected 1 on every axis for Winograd"):
-        winograd_conv(x, w, spec)
-    with pytest.raises(SpecError, match=rf"^{field}:"):
-        prove(WINOGRAD_THEOREM, spec)
+        winograd_conv(x, w, spec, polyphase=False)
+    assert (winograd_conv(x, w, spec) == correlate(x, w, spec)).all()
+    with pytest.raises(SymconvError, match=r"^transforms: expected the default points"):
+        winograd_conv(x, w, spec, points=[0, 1, -1])
+
+
+@pytest.mark.parametrize("spec", [
+    ConvSpec((7, 7), (3, 3), stride=2), ConvSpec((7, 7), (3, 3), dilation=2),
+    ConvSpec((9, 8), (3, 2), stride=(3, 2), dilation=(2, 1), padding=1),
+    ConvSpec((8,), (2,), stride=3), ConvSpec((6, 6), (1, 1), stride=2),
+    ConvSpec((9, 9), (3, 3), stride=2, in_channels=4, out_channels=2, groups=2)])
+def test_polyphase_split_is_proved_for_stride_and_dilation(spec):
+    assert prove(WINOGRAD_THEOREM, spec)
+    assert prove(winograd_theorem(3), spec)
+
+
+@settings(max_examples=40)
+@given(spec=conv_specs(max_size=7, max_kernel=3, max_channels=2, max_batch=2, max_stride=3,
+                       max_dilation=2, ranks=(1, 2)),
+       m=st.integers(1, 4))
+def test_tiled_theorem_over_the_whole_option_space(spec, m):
+    assert prove(winograd_theorem(m), spec)
+
+
+def test_a_wrong_polyphase_split_is_disproved(monkeypatch):
+    from symconv.winograd import tiled
+
+    real = tiled._valid
+    calls = []
+
+    def drop_one_phase(*args):
+        calls.append(1)
+        y = real(*args)
+        return y * 0 if len(calls) == 2 else y
+
+    monkeypatch.setattr(tiled, "_valid", drop_one_phase)
+    proof = prove(WINOGRAD_THEOREM, ConvSpec((7,), (3,), stride=2))
+    assert not proof and proof.counterexample is not None
 
 
 @settings(max_examples=30)

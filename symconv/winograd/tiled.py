@@ -8,9 +8,10 @@ and stitches the ``m``-output tiles together.  The same code runs on floats, on 
 ``Fraction`` transforms, integer result) and on object arrays of symbols or
 :class:`~symconv.ring.Polynomial`, so :data:`WINOGRAD_THEOREM` is proved by symbolic execution.
 
-Stride 1 and dilation 1 only: with stride ``s`` the outputs of a tile are ``s`` apart, which
-F(m, r) does not compute (a polyphase split into ``s^rank`` stride-1 layers would); a
-dilated kernel is a sparse filter whose taps F(m, r) does not skip.  Both are refused.
+F(m, r) computes ``m`` adjacent outputs of a dense filter, so a stride or a dilation is reduced
+to it: the dilated kernel is spread out with zeros between its taps, and a stride ``s`` is split
+into ``s`` polyphase parts per axis (inputs and taps of one residue mod ``s``), each a stride-1
+correlation; ``polyphase=False`` refuses such layers instead, with the reason.
 
 >>> import numpy as np
 >>> from symconv import ConvSpec, correlate
@@ -23,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -83,39 +85,92 @@ def _along(matrix: np.ndarray, array: np.ndarray, axis: int) -> np.ndarray:
 
 
 def winograd_conv(x: np.ndarray, w: np.ndarray, spec: ConvSpec, m: int | tuple[int, ...] = 2,
-                  points: Any = None, transforms: Any = None) -> np.ndarray:
-    """The layer ``spec`` (correlation, stride 1) by tiled Winograd F(m, r), any rank.
+                  points: Any = None, transforms: Any = None,
+                  polyphase: bool = True) -> np.ndarray:
+    """The layer ``spec`` (correlation) by tiled Winograd F(m, r), any rank.
 
     ``m`` outputs per tile (an int or one per axis), ``r`` = the kernel size; ``points`` /
     ``transforms`` as in :func:`~symconv.winograd.prove_winograd`.  Any input size (the last
     tiles are zero-padded and cropped), any padding and padding mode, channels and groups.
     Floats run with float transforms (rounding); integers and symbols run exactly.
 
+    Stride ``s`` and dilation ``d`` (``polyphase=True``): the kernel is spread to its dilated
+    extent (zeros between the taps), then split into ``s`` phases per axis, ``w_ρ[q] =
+    w[s·q + ρ]`` against ``x_ρ[j] = x[s·j + ρ]``; each phase is a stride-1 correlation done by
+    F(m, ⌈(K − ρ)/s⌉), and the phases are summed.  ``polyphase=False`` refuses such layers
+    (:func:`check_winograd_spec`); ``points``/``transforms`` fit one kernel size, so they are
+    refused with a stride or dilation.
+
     >>> from symconv import ConvSpec
     >>> winograd_conv(np.arange(6)[None, None], np.array([[[1, 0, -1]]]), ConvSpec((6,), (3,)))
     array([[[-2, -2, -2, -2]]])
+    >>> winograd_conv(np.arange(7)[None, None], np.array([[[1, 0, -1]]]),
+    ...               ConvSpec((7,), (3,), stride=2))
+    array([[[-2, -2, -2]]])
     """
     x, w = check_operands(x, w, spec)
-    check_winograd_spec(spec)
+    if not polyphase:
+        check_winograd_spec(spec)
     if not (isinstance(x, np.ndarray) and isinstance(w, np.ndarray)):
         from ..vector import UnsupportedError
 
         raise UnsupportedError("Winograd's transforms have rational entries; the term arrays "
                                "carry integer coefficients only")
-    rank, kind = spec.rank, _kind(x, w)
-    tile = _tiles_per_axis(m, rank)
-    triples = axis_transforms(tile, spec.kernel_size, points, transforms)
+    kind = _kind(x, w)
+    tile = _tiles_per_axis(m, spec.rank)
+    xp = pad(x, spec)
+    if kind != "float":
+        xp, w = xp.astype(object), w.astype(object)
+    unit = all(v == 1 for v in (*spec.stride, *spec.dilation))
+    if unit:
+        y = _valid(xp, w, spec.groups, tile, kind, points, transforms)
+    else:
+        if points is not None or transforms is not None:
+            raise SymconvError("transforms: expected the default points with stride or "
+                               f"dilation (stride={spec.stride}, dilation={spec.dilation}), "
+                               "since each phase has its own kernel size; drop points/"
+                               "transforms or use polyphase=False on a stride-1 layer")
+        y = _polyphase(xp, _dilated(w, spec), spec, tile, kind)
+    y = y[(slice(None), slice(None), *(slice(0, o) for o in spec.output_size))]
+    return _integers(y) if kind == "int" else y
+
+
+def _dilated(w: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    """The kernel at its dilated extent ``d(k − 1) + 1``, zeros between the taps."""
+    extent = tuple(d * (k - 1) + 1 for k, d in zip(spec.kernel_size, spec.dilation))
+    spread = np.zeros((*w.shape[:2], *extent), dtype=w.dtype)
+    spread[(slice(None), slice(None), *(slice(None, None, d) for d in spec.dilation))] = w
+    return spread
+
+
+def _polyphase(xp: np.ndarray, w: np.ndarray, spec: ConvSpec, tile: tuple[int, ...],
+               kind: str) -> np.ndarray:
+    """Σ over phases ρ of the stride-1 correlation of ``x_ρ`` with ``w_ρ`` (see above)."""
+    total = None
+    for phase in itertools.product(*(range(s) for s in spec.stride)):
+        if any(rho >= k for rho, k in zip(phase, w.shape[2:])):
+            continue  # a phase without taps (stride larger than the kernel's extent)
+        cut = (slice(None), slice(None), *(slice(rho, None, s) for rho, s in
+                                           zip(phase, spec.stride)))
+        part = _valid(xp[cut], w[cut], spec.groups, tile, kind, None, None)
+        part = part[(slice(None), slice(None), *(slice(0, o) for o in spec.output_size))]
+        total = part if total is None else total + part
+    return total
+
+
+def _valid(xp: np.ndarray, w: np.ndarray, groups: int, tile: tuple[int, ...], kind: str,
+           points: Any, transforms: Any) -> np.ndarray:
+    """Stride-1 'valid' correlation of the padded ``xp`` with ``w`` by tiled F(m, r)."""
+    rank, kernel = len(tile), w.shape[2:]
+    triples = axis_transforms(tile, kernel, points, transforms)
     exact = [tuple(exact_array(M, label) for M, label in zip(t, ("AT", "G", "BT")))
              for t in triples]
     mats = exact if kind != "float" else [tuple(M.astype(float) for M in t) for t in exact]
-    out = spec.output_size
+    out = tuple(p - k + 1 for p, k in zip(xp.shape[2:], kernel))
     count = tuple(-(-o // t) for o, t in zip(out, tile))  # tiles per axis
-    xp = pad(x, spec)
     extra = [(0, 0), (0, 0)] + [(0, c * t - o) for c, t, o in zip(count, tile, out)]
-    if kind != "float":
-        xp, w = xp.astype(object), w.astype(object)
     xp = np.pad(xp, extra)  # zeros past the end: the last tiles' missing inputs
-    size = tuple(t + r - 1 for t, r in zip(tile, spec.kernel_size))
+    size = tuple(t + r - 1 for t, r in zip(tile, kernel))
     windows = sliding_window_view(xp, size, axis=tuple(range(2, 2 + rank)))
     d = windows[(slice(None), slice(None), *(slice(None, None, t) for t in tile))]
     # d: (N, C, *count, *size); g: (F, Cg, *r)
@@ -123,7 +178,8 @@ def winograd_conv(x: np.ndarray, w: np.ndarray, spec: ConvSpec, m: int | tuple[i
     for i, (_, G, BT) in enumerate(mats):
         U = _along(G, U, 2 + i)
         V = _along(BT, V, 2 + rank + i)
-    n, groups, cg, fg = spec.batch, spec.groups, spec.group_in_channels, spec.group_out_channels
+    n, (f, cg) = xp.shape[0], w.shape[:2]
+    fg = f // groups
     alphas = U.shape[2:]
     # transformed points first: one (F/G, Cg) @ (Cg, N·tiles) product per point and group
     U = np.moveaxis(U.reshape(groups, fg, cg, *alphas), (0, 1, 2), (rank, rank + 1, rank + 2))
@@ -137,9 +193,7 @@ def winograd_conv(x: np.ndarray, w: np.ndarray, spec: ConvSpec, m: int | tuple[i
         M = _along(AT, M, i)
     # (*tile, G, F/G, N, *count) -> (N, G, F/G, count_0, tile_0, count_1, tile_1, ...)
     order = (rank + 2, rank, rank + 1, *(a for i in range(rank) for a in (rank + 3 + i, i)))
-    y = M.transpose(order).reshape(n, spec.out_channels, *(c * t for c, t in zip(count, tile)))
-    y = y[(slice(None), slice(None), *(slice(0, o) for o in out))]
-    return _integers(y) if kind == "int" else y
+    return M.transpose(order).reshape(n, f, *(c * t for c, t in zip(count, tile)))
 
 
 def _integers(y: np.ndarray) -> np.ndarray:
@@ -166,10 +220,10 @@ def winograd_theorem(m: int | tuple[int, ...] = 2) -> Theorem:
         "winograd-equals-correlation",
         f"tiled Winograd F(m, r) (m = {m}, r = the kernel) equals correlation",
         tiled, correlate, f"tiled Winograd F({m}, r)", "correlation (definition)",
-        conditions="stride 1 and dilation 1 (refused otherwise); any rank, size, padding, "
-                   "padding mode, channels, batch and groups")
+        conditions="every ConvSpec (any rank, size, batch, channels, padding, padding mode, "
+                   "groups; stride and dilation by the polyphase split)")
 
 
-#: Tiled F(2, r) equals correlation on every stride-1, dilation-1 ConvSpec (registered by the
-#: lead in :mod:`symconv.theorems`).
+#: Tiled F(2, r) equals correlation on every ConvSpec (to be registered in
+#: :mod:`symconv.theorems`).
 WINOGRAD_THEOREM = winograd_theorem(2)
