@@ -376,3 +376,16 @@ def test_cli_derive_winograd(capsys, tex):
 def test_cli_derive_winograd_bad_input(capsys, argv, message):
     code, out, err = run_cli(capsys, "derive", "winograd", *argv)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+@settings(max_examples=40)
+@given(m=st.integers(1, 4), r=st.integers(1, 4), data=st.data())
+def test_any_distinct_points_give_a_proved_algorithm_and_a_repeat_is_refused(m, r, data):
+    alpha = m + r - 1
+    rationals = st.fractions(min_value=-4, max_value=4, max_denominator=4)
+    points = data.draw(st.lists(rationals, min_size=alpha - 1, max_size=alpha - 1, unique=True))
+    proof = prove_winograd(m, r, points=points)
+    assert proof and proof.multiplications == alpha
+    if alpha >= 3:
+        with pytest.raises(SymconvError, match="^points: expected distinct points"):
+            winograd_transforms(m, r, points=[*points[:-1], points[0]])
