@@ -27,7 +27,7 @@ import numpy as np
 from ..errors import SpecError
 from ..forms import check_operands, pad
 from ..spec import ConvSpec, PaddingMode
-from . import _paths
+from . import _paths, _winograd
 from ._exact import FFT_ROUNDING_LIMIT, Arithmetic, arithmetic_of, error_bound
 
 __all__ = ["Method", "conv", "conv_transpose", "choose_method", "error_bound"]
@@ -40,6 +40,7 @@ class Method(str, enum.Enum):
     DIRECT = "direct"  #: a channel GEMM per kernel tap, accumulated
     IM2COL = "im2col"  #: receptive fields copied into columns, one GEMM per group
     FFT = "fft"  #: spectra multiplied and summed over channels
+    WINOGRAD = "winograd"  #: tiled F(m, r), batched GEMMs in the transformed domain (floats)
 
 
 def _method(method: Method | str) -> Method:
@@ -89,9 +90,11 @@ def conv(x: np.ndarray, w: np.ndarray, spec: ConvSpec,
          method: Method | str = Method.AUTO) -> np.ndarray:
     """PyTorch's ``conv{1,2,3}d`` of ``x (N, C, *in)`` with ``w (F, C/G, *k)``: ``(N, F, *out)``.
 
-    ``method`` is ``'direct'``, ``'im2col'``, ``'fft'`` or ``'auto'`` (:func:`choose_method`).
-    Padding uses ``spec.padding_mode``.  Integer inputs: exact; the FFT path rounds its float64
-    result only when :func:`error_bound` is below 1/4 and otherwise takes the exact im2col path.
+    ``method`` is ``'direct'``, ``'im2col'``, ``'fft'``, ``'winograd'`` or ``'auto'``
+    (:func:`choose_method`).  Padding uses ``spec.padding_mode``.  Integer inputs: exact; the FFT
+    path rounds its float64 result only when :func:`error_bound` is below 1/4 and otherwise takes
+    the exact im2col path, and ``'winograd'`` (rank 1-2, stride 1, dilation 1, at most 5 taps per
+    axis; other layers are refused) runs on floats only, integers taking the exact im2col path.
 
     >>> spec = ConvSpec((4,), (2,), stride=2, padding=1, padding_mode="circular")
     >>> conv(np.array([[[1, 2, 3, 4]]]), np.array([[[10, 1]]]), spec, "direct")
@@ -106,6 +109,11 @@ def conv(x: np.ndarray, w: np.ndarray, spec: ConvSpec,
         if arith is Arithmetic.INT64 and _fft_rounds_exactly(x, w, spec, transposed=False):
             return np.rint(_paths.fft(pad(x, spec), w, spec, np.dtype(np.float64))).astype(dtype)
         choice = Method.IM2COL  # exactness first: the float64 FFT could round wrongly
+    if choice is Method.WINOGRAD:
+        _winograd.check_spec(spec)
+        if arith is Arithmetic.FLOAT:
+            return _winograd.winograd(x, w, spec, dtype)
+        choice = Method.IM2COL  # exactness first: the transforms' rationals would round
     if choice is Method.FFT:
         return _paths.fft(pad(x, spec), w, spec, dtype)
     if choice is Method.DIRECT:
@@ -147,8 +155,13 @@ def conv_transpose(y: np.ndarray, w: np.ndarray, spec: ConvSpec, output_padding:
     choice = _method(method)
     reduction = spec.group_out_channels * math.prod(spec.kernel_size)
     y, w, arith, dtype = _prepare(y, w, reduction)
+    if choice is Method.WINOGRAD:
+        raise SpecError("method: 'winograd' computes the forward convolution only, got it for "
+                        "conv_transpose; use method='im2col' or 'auto'")
     if choice is Method.AUTO:
         choice = choose_method(spec)
+        if choice is Method.WINOGRAD:  # a forward-only path: the transpose takes im2col
+            choice = Method.IM2COL
     run = {Method.DIRECT: _paths.direct_transpose, Method.IM2COL: _paths.im2col_transpose,
            Method.FFT: _paths.fft_transpose}[choice]
     if choice is Method.FFT and arith is not Arithmetic.FLOAT:
