@@ -44,6 +44,7 @@ from .forms import (
     im2col_matmul,
     patches,
 )
+from .fourier import FFT_THEOREMS, FFTTheorem, prove_fft
 from .networks import Layer, distinct_layers, layer_products, network_layers, network_names
 from .progress import QUIET, Progress
 from .resources import Estimate, estimate, guard
@@ -102,6 +103,8 @@ __all__ = [
     # Winograd minimal filtering: exact transforms (sympy.Matrix), proofs, the tiled algorithm
     "winograd_transforms", "convolution_transforms", "prove_winograd", "WinogradProof",
     "winograd_conv",
+    # FFT convolution: theorems proved exactly in the cyclotomic field (symconv.fourier)
+    "FFT_THEOREMS", "FFTTheorem", "prove_fft",
     # the same as sympy.Matrix objects, for sympy's matrix algebra
     "SympyMatrices", "sympy_matrices",
     # proofs: engine, theorems on instances, theorems for every size

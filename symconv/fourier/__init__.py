@@ -1,0 +1,24 @@
+"""FFT convolution, proved exactly: the cyclotomic field Q(ζ_m), a DFT carrier, the theorems.
+
+* :mod:`~symconv.fourier.cyclotomic` - Φ_m (checked) and :class:`Cyclotomic` elements;
+* :mod:`~symconv.fourier.carrier` - :class:`Forms` (bilinear forms with Q(ζ_m) coefficients)
+  and :func:`dft` / :func:`idft`, written once for Forms and complex numpy arrays;
+* :mod:`~symconv.fourier.sides` - the FFT side of each claim, and symconv's formulation it is
+  compared with;
+* :mod:`~symconv.fourier.theorems` - :data:`FFT_THEOREMS` and :func:`prove_fft`.
+
+>>> from symconv import ConvSpec
+>>> bool(FFT_THEOREMS["fft-linear-convolution"].prove(ConvSpec((3, 3), (2, 2))))
+True
+"""
+
+from __future__ import annotations
+
+from .carrier import Forms, Root, dft, idft
+from .cyclotomic import Cyclotomic, cyclotomic_polynomial, reduction_matrix
+from .sides import Claim, circular_claims, linear_claims
+from .theorems import FFT_THEOREMS, FFTTheorem, check_fft_spec, prove_fft
+
+__all__ = ["Cyclotomic", "cyclotomic_polynomial", "reduction_matrix", "Forms", "Root", "dft",
+           "idft", "Claim", "linear_claims", "circular_claims", "FFTTheorem", "FFT_THEOREMS",
+           "prove_fft", "check_fft_spec"]

@@ -1,0 +1,320 @@
+"""symconv.fourier: exact Q(ζ_m) arithmetic, the DFT carrier and the FFT convolution theorems.
+
+Hand-worked DFTs (n = 2, 3, 4), hypothesis over small layers, numpy.fft / scipy.signal as
+independent numeric oracles, and the attacks each PROVED verdict must refuse: too little zero
+padding, a wrong or non-primitive root of unity, the conjugation omitted.
+"""
+
+from __future__ import annotations
+
+import cmath
+import dataclasses
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import symconv
+from symconv import ConvSpec, SpecError, SymconvError, correlate
+from symconv.fourier import (
+    FFT_THEOREMS,
+    Cyclotomic,
+    Forms,
+    Root,
+    circular_claims,
+    cyclotomic_polynomial,
+    dft,
+    idft,
+    linear_claims,
+    prove_fft,
+    reduction_matrix,
+)
+from symconv.fourier import carrier as carrier_module
+from tests.strategies import conv_specs
+
+LINEAR, CIRCULAR = "fft-linear-convolution", "fft-circular-convolution"
+
+
+# ---- the field ----------------------------------------------------------------------------
+@pytest.mark.parametrize("m", range(1, 61))
+def test_cyclotomic_polynomial_matches_sympy(m):
+    t = sympy.Symbol("t")
+    assert list(cyclotomic_polynomial(m)) == sympy.Poly(sympy.cyclotomic_poly(m, t),
+                                                        t).all_coeffs()[::-1]
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 4, 6, 7, 9, 12, 15])
+def test_reduction_rows_are_powers_mod_phi(m):
+    t = sympy.Symbol("t")
+    phi = sympy.cyclotomic_poly(m, t)
+    for e, row in enumerate(reduction_matrix(m)):
+        rem = sympy.Poly(sympy.rem(t ** e, phi, t), t)
+        coeffs = [int(rem.coeff_monomial(t ** i)) for i in range(len(row))]
+        assert coeffs == row.tolist()
+
+
+@pytest.mark.parametrize("m", [2, 3, 5, 8, 12])
+def test_root_arithmetic_computes_the_geometric_sums(m):
+    z = Cyclotomic.root(m)
+    assert z ** m == 1 and all(z ** k != 1 for k in range(1, m))  # primitive
+    assert sum((z ** k for k in range(m)), Cyclotomic(m, [])) == 0  # computed, not assumed
+    assert abs(complex(z) - cmath.exp(2j * cmath.pi / m)) < 1e-12
+    assert z.conjugate() * z == 1 and (z + 1).conjugate() == z ** (m - 1) + 1
+
+
+def test_cyclotomic_printing_and_refusals():
+    assert str(Cyclotomic.root(4)) == "ζ₄" and str(Cyclotomic.root(4, 2)) == "-1"
+    assert f"{Cyclotomic.root(6) + 1}" == "(1 + ζ₆)"
+    assert Cyclotomic(5, [Fraction(1, 2)]).rational == Fraction(1, 2)
+    assert Cyclotomic.root(5).rational is None
+    with pytest.raises(SymconvError, match="order"):
+        Cyclotomic.root(5) + Cyclotomic.root(7)
+    with pytest.raises(SymconvError, match="order: expected an integer >= 1"):
+        cyclotomic_polynomial(0)
+
+
+# ---- hand-worked DFTs -------------------------------------------------------------------------
+def _polys(forms, names):
+    return [str(p) for p in forms.polynomials(names, [])]
+
+
+def test_dft_n2_by_hand():
+    x = Forms.variables((2,), "x", order=2)
+    assert _polys(dft(x, Root(2)), ["a", "b"]) == ["a + b", "a - b"]
+
+
+def test_dft_n3_entries_and_inverse():
+    x = Forms.variables((3,), "x", order=3)
+    coords = dft(x, Root(3)).field()  # X[f] = Σ_j ζ^(fj) x_j; ζ^2 = -1 - ζ
+    assert coords[2, 1, 0].tolist() == [-1, -1] and coords[2, 2, 0].tolist() == [0, 1]  # ζ^4 = ζ
+    assert coords[1, 2, 0].tolist() == [-1, -1] and coords[0, 2, 0].tolist() == [1, 0]
+    assert _polys(idft(dft(x, Root(3)), Root(3)), ["a", "b", "c"]) == ["a", "b", "c"]
+
+
+def test_dft_n4_matrix_is_powers_of_i():
+    x = Forms.variables((4,), "x", order=4)
+    coords = dft(x, Root(4)).field()[:, :, 0]  # basis 1, ζ_4
+    i_powers = {0: [1, 0], 1: [0, 1], 2: [-1, 0], 3: [0, -1]}
+    for f in range(4):
+        for j in range(4):
+            assert coords[f, j].tolist() == i_powers[f * j % 4]
+
+
+def test_circular_convolution_n2_by_hand():
+    x = Forms.variables((2,), "x", order=2)
+    w = Forms.variables((2,), "w", order=2)
+    y = idft(dft(x, Root(2)) * dft(w, Root(2)), Root(2))
+    got = [str(p) for p in y.polynomials(["x0", "x1"], ["w0", "w1"])]
+    assert got == ["w0·x0 + w1·x1", "w0·x1 + w1·x0"]
+
+
+def test_inverse_without_one_over_n_is_not_the_identity():
+    x = Forms.variables((4,), "x", order=4)
+    y = dft(dft(x, Root(4)), Root(4, 3))  # the inverse root, but no 1/n
+    assert _polys(y, list("abcd")) == ["4·a", "4·b", "4·c", "4·d"]
+
+
+# ---- the theorems on instances ----------------------------------------------------------------
+PROVED_LINEAR = [
+    ConvSpec((4,), (3,)), ConvSpec((5,), (5,)), ConvSpec((6,), (4,), padding="same"),
+    ConvSpec((5,), (2,), padding=(2, 0), in_channels=2, out_channels=3, batch=2),
+    ConvSpec((4, 3), (2, 3), padding=((1, 0), (0, 2))), ConvSpec((3, 3, 2), (2, 2, 2)),
+]
+PROVED_CIRCULAR = [
+    ConvSpec((5,), (3,), padding=1, padding_mode="circular"),
+    ConvSpec((6,), (4,), padding="same", padding_mode="circular", in_channels=2),
+    ConvSpec((4,), (4,), padding=(0, 3), padding_mode="circular"),
+    ConvSpec((4, 5), (2, 3), padding="same", padding_mode="circular", out_channels=2),
+]
+
+
+@pytest.mark.parametrize("spec", PROVED_LINEAR, ids=lambda s: s.describe())
+def test_linear_theorem_proved(spec):
+    proof = FFT_THEOREMS[LINEAR].prove(spec)
+    assert proof and proof.counterexample is None
+    assert len(proof.steps) == 4 and all("positions equal" in s for s in proof.steps[1:])
+
+
+@pytest.mark.parametrize("spec", PROVED_CIRCULAR, ids=lambda s: s.describe())
+def test_circular_theorem_proved(spec):
+    proof = FFT_THEOREMS[CIRCULAR].prove(spec)
+    assert proof and proof.positions == 3 * int(np.prod(spec.output_shape))
+
+
+def test_other_primitive_roots_prove_and_larger_sizes_prove():
+    spec = ConvSpec((4,), (2,))
+    for root in (Root(5, 2), Root(5, 4), Root(10, 2)):  # every primitive 5th root works
+        assert prove_fft(LINEAR, spec, root=root)
+    assert prove_fft(LINEAR, spec, size=8)
+
+
+@st.composite
+def circular_specs(draw):
+    rank = draw(st.sampled_from([1, 2]))
+    sizes = tuple(draw(st.integers(2, 5)) for _ in range(rank))
+    kernel = tuple(draw(st.integers(1, i)) for i in sizes)
+    left = tuple(draw(st.integers(0, k - 1)) for k in kernel)
+    return ConvSpec(sizes, kernel, padding=tuple((a, k - 1 - a) for a, k in zip(left, kernel)),
+                    padding_mode="circular", in_channels=draw(st.integers(1, 2)),
+                    out_channels=draw(st.integers(1, 2)), batch=draw(st.integers(1, 2)))
+
+
+linear_specs = conv_specs(ranks=(1, 2), max_size=5, max_kernel=3, max_channels=2, max_stride=1,
+                          max_dilation=1, max_groups=1, padding_modes=("zeros",)).map(
+    lambda s: dataclasses.replace(s, bias=False))
+
+
+@settings(max_examples=25)
+@given(linear_specs)
+def test_linear_theorem_holds_on_random_layers(spec):
+    assert prove_fft(LINEAR, spec)
+
+
+@settings(max_examples=25)
+@given(circular_specs())
+def test_circular_theorem_holds_on_random_layers(spec):
+    assert prove_fft(CIRCULAR, spec)
+
+
+# ---- numeric oracles -----------------------------------------------------------------------
+@settings(max_examples=20)
+@given(linear_specs, st.integers(0, 2**32 - 1))
+def test_same_code_on_floats_matches_numpy_and_scipy(spec, seed):
+    signal = pytest.importorskip("scipy.signal")
+    rng = np.random.default_rng(seed)
+    x, w = rng.standard_normal(spec.input_shape), rng.standard_normal(spec.weight_shape)
+    sizes = tuple(p + k - 1 for p, k in zip(spec.padded_size, spec.kernel_size))
+    m = int(np.lcm.reduce(sizes))
+    roots = tuple(Root(m, m // s) for s in sizes)
+    full, by_flip, by_conj = (c.numeric(x, w) for c in linear_claims(spec, sizes, roots))
+    xp = np.pad(x, [(0, 0), (0, 0), *spec.pads])
+    expect = np.array([[sum(signal.fftconvolve(xp[n, c], w[f, c]) for c in range(x.shape[1]))
+                        for f in range(w.shape[0])] for n in range(x.shape[0])])
+    assert np.allclose(full, expect)
+    direct = correlate(x, w, spec)
+    assert np.allclose(by_flip, direct) and np.allclose(by_conj, direct)
+    axes = tuple(range(-spec.rank, 0))
+    assert np.allclose(dft(xp, roots[0] if spec.rank == 1 else roots, axes),
+                       np.fft.fftn(xp, axes=axes)) or any(s != p for s, p in
+                                                          zip(sizes, spec.padded_size))
+
+
+@settings(max_examples=20)
+@given(circular_specs(), st.integers(0, 2**32 - 1))
+def test_integers_exactly_via_the_proved_identity(spec, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-9, 10, spec.input_shape)
+    w = rng.integers(-9, 10, spec.weight_shape)
+    m = int(np.lcm.reduce(spec.input_size))
+    roots = tuple(Root(m, m // s) for s in spec.input_size)
+    assert prove_fft(CIRCULAR, spec)  # so the float FFT of integers rounds to the exact result
+    for claim in circular_claims(spec, spec.input_size, roots):
+        floats = claim.numeric(x.astype(float), w.astype(float))
+        assert np.abs(floats.imag).max() < 1e-6
+        exact = claim.reference(x, w)
+        assert np.array_equal(np.rint(floats.real).astype(np.int64), exact)
+
+
+def test_dft_matches_numpy_fft():
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3, 5, 8):
+        a = rng.standard_normal((2, n)) + 1j * rng.standard_normal((2, n))
+        assert np.allclose(dft(a, Root(n)), np.fft.fft(a))
+        assert np.allclose(idft(a, Root(n)), np.fft.ifft(a))
+
+
+# ---- attacks -------------------------------------------------------------------------------
+def test_too_little_padding_is_disproved_with_the_wrapped_product():
+    spec = ConvSpec((5,), (3,), padding=1)  # padded (0, x0..x4, 0): length 7, full length 9
+    proof = prove_fft(LINEAR, spec, size=7)
+    assert not proof
+    cex = proof.counterexample
+    assert cex.position == (0, 0, 0) and cex.differing == 1
+    # full[7] = xpad[5]·w_2 + xpad[6]·w_1 = x_4·w_2 wraps onto position 0 (full[8] = 0)
+    assert cex.only_left and not cex.only_right
+    (monomial, coefficient), = cex.only_left
+    assert coefficient == 1 and set(monomial) == {"w_{0,0,2}", "x_{0,0,4}"}
+    assert cex.values == {"w_{0,0,2}": 1, "x_{0,0,4}": 1} and cex.left_value != cex.right_value
+    assert "FAILS" in proof.steps[-1] and "full linear convolution" in proof.steps[-1]
+
+
+def test_too_little_padding_without_spec_padding():
+    proof = prove_fft(LINEAR, ConvSpec((4,), (3,)), size=5)  # n + k - 2
+    (monomial, _), = proof.counterexample.only_left
+    assert set(monomial) == {"w_{0,0,2}", "x_{0,0,3}"} and proof.counterexample.differing == 1
+
+
+@pytest.mark.parametrize("root", [Root(5), Root(7), Root(6, 2)], ids=str)
+def test_wrong_root_is_disproved(root):
+    proof = prove_fft(LINEAR, ConvSpec((4,), (3,)), root=root)  # needs a primitive 6th root
+    assert not proof and proof.counterexample is not None
+    cex = proof.counterexample
+    assert cex.left_value != cex.right_value and set(cex.values.values()) == {1}
+
+
+def test_non_primitive_root_is_disproved_with_an_exact_witness():
+    spec = ConvSpec((4,), (4,), padding=(0, 3), padding_mode="circular")
+    proof = prove_fft(CIRCULAR, spec, root=Root(4, 2))  # ζ_4^2 = -1 has order 2, not 4
+    assert not proof
+    cex = proof.counterexample
+    assert cex.differing >= 1 and cex.left_value != cex.right_value
+    assert "FAILS" in proof.steps[-1]
+
+
+def test_wrong_root_order_gives_an_irrational_coefficient():
+    proof = prove_fft(LINEAR, ConvSpec((3,), (2,)), root=Root(5))  # length 4 with ζ_5
+    cex = proof.counterexample
+    assert isinstance(cex.left_value, Cyclotomic) and cex.left_value.rational is None
+    assert "ζ₅" in str(cex)
+
+
+def test_conjugation_omitted_is_disproved():
+    proof = prove_fft(LINEAR, ConvSpec((4,), (2,)), conjugate=False)
+    assert not proof and "conjugation omitted" in proof.steps[-1]
+    assert proof.steps[1].endswith("products)") and proof.steps[2].endswith("products)")
+    assert proof.counterexample.only_right  # correlation products the plain product misses
+
+
+def test_int64_overflow_guard_switches_to_exact_ints(monkeypatch):
+    monkeypatch.setattr(carrier_module, "INT64_SAFE", 2)
+    proof = prove_fft(LINEAR, ConvSpec((3,), (2,)))
+    assert proof
+    x = Forms.variables((3,), "x", order=3)
+    assert dft(x, Root(3)).data.dtype == object
+
+
+# ---- refusals ------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, spec, match", [
+    (LINEAR, ConvSpec((8,), (3,), stride=2), r"^stride: fft-linear-convolution needs stride 1"),
+    (LINEAR, ConvSpec((8,), (3,), dilation=2), r"^dilation: "),
+    (LINEAR, ConvSpec((8,), (3,), in_channels=2, out_channels=2, groups=2), r"^groups: "),
+    (LINEAR, ConvSpec((8,), (3,), bias=True), r"^bias: "),
+    (LINEAR, ConvSpec((8,), (3,), padding=1, padding_mode="circular"), r"^padding_mode: "),
+    (CIRCULAR, ConvSpec((8,), (3,), padding=1), r"^padding_mode: .*'circular'"),
+    (CIRCULAR, ConvSpec((8,), (3,), padding=2, padding_mode="circular"), r"^padding: "),
+])
+def test_unsupported_specs_are_refused_in_one_line(name, spec, match):
+    with pytest.raises(SpecError, match=match) as err:
+        prove_fft(name, spec)
+    assert "\n" not in str(err.value)
+
+
+def test_bad_options_are_refused():
+    with pytest.raises(SpecError, match=r"^size: expected 1 transform length"):
+        prove_fft(LINEAR, ConvSpec((4,), (3,)), size=3)
+    with pytest.raises(SpecError, match=r"^size: circular"):
+        prove_fft(CIRCULAR, ConvSpec((4,), (3,), padding=1, padding_mode="circular"), size=6)
+    with pytest.raises(SymconvError, match=r"^theorem: no FFT theorem"):
+        prove_fft("fft-convolution", ConvSpec((4,), (3,)))
+    with pytest.raises(SpecError, match=r"^spec: expected a ConvSpec"):
+        prove_fft(LINEAR, (4, 3))
+
+
+def test_public_api():
+    assert symconv.FFT_THEOREMS is FFT_THEOREMS and symconv.prove_fft is prove_fft
+    assert set(FFT_THEOREMS) == {LINEAR, CIRCULAR}
+    for name in symconv.fourier.__all__:
+        assert getattr(symconv.fourier, name) is not None
