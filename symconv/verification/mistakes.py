@@ -2,7 +2,9 @@
 
 :func:`geometry_candidates` yields ``(Mistake, Geometry)`` for the mistakes that change which
 products an output entry sums (flips, transposes, stride and dilation slips, a shifted window,
-im2col row orders, cs231n's kernel-height-for-width row index, groups leaking channels);
+im2col row orders, cs231n's kernel-height-for-width row index, groups leaking channels, the
+same flip named for Winograd/FFT transforms built for true convolution, an FFT too small for
+the zero padding);
 :func:`fold_candidates` yields output permutations (batch and spatial axes mixed up when the
 im2col columns are folded back); :func:`shape_formulas` names how a wrong output size was
 computed.  A mistake is reported only when the user's output equals the candidate exactly.
@@ -12,7 +14,8 @@ computed.  A mistake is reported only when the user's output equals the candidat
 >>> kinds = {m.kind.value for m, _ in geometry_candidates(spec, Kind.CORRELATION)}
 >>> sorted(kinds)  # doctest: +NORMALIZE_WHITESPACE
 ['flipped in some axes only', 'im2col rows ordered differently', 'kernel height used for width',
- 'kernel transposed', 'unwanted flip', 'window shifted by one']
+ 'kernel transposed', 'transforms for true convolution used as correlation', 'unwanted flip',
+ 'window shifted by one']
 """
 
 from __future__ import annotations
@@ -52,6 +55,23 @@ def _taps(spec: ConvSpec, kernel: tuple[int, ...] | None = None) -> list[Tap]:
     return [tuple(t) for t in np.ndindex(spec.group_in_channels, *(kernel or spec.kernel_size))]
 
 
+_CONVOLUTION_TRANSFORMS = Mistake(MistakeKind.CONVOLUTION_TRANSFORMS, (
+    "the output is the true convolution, the kernel flipped: Winograd transforms generated for "
+    "convolution (G with its columns reversed, as a generator for convolution prints it), or "
+    "an FFT product X*W where correlation needs X*conj(W) (or the kernel reversed first); for "
+    "PyTorch's conv use G[:, ::-1] (in 2-D on both sides of g) or conj(W)"))
+
+
+def _circular(spec: ConvSpec, base: Geometry) -> Iterator[tuple[Mistake, Geometry]]:
+    if spec.padding_mode.value != "zeros" or not any(p for pair in base.pads for p in pair):
+        return
+    yield Mistake(MistakeKind.FFT_CIRCULAR, (
+        "the border reads the opposite edge of the input where zeros belong: an FFT of the "
+        "input's own size is circular, so the padding wraps around (padding_mode='circular' "
+        "instead of zeros); pad to n + k - 1 (per axis, after the conv padding) before the FFT "
+        "and crop")), _with(base, mode="wrap")
+
+
 def _flips(spec: ConvSpec, kind: Kind, base: Geometry) -> Iterator[tuple[Mistake, Geometry]]:
     expected = kind is Kind.CONVOLUTION
     names = axis_names(spec.rank)
@@ -74,6 +94,8 @@ def _flips(spec: ConvSpec, kind: Kind, base: Geometry) -> Iterator[tuple[Mistake
                     f"the kernel is flipped along the {which} axis (correlation flips none)"))
             for pads in (spec.pads, spec.convolution_pads):
                 yield mistake, _with(base, pairs=pairs, pads=pads)
+                if size == spec.rank and not expected:  # the same products, named for fast code
+                    yield _CONVOLUTION_TRANSFORMS, _with(base, pairs=pairs, pads=pads)
 
 
 def _transposed(spec: ConvSpec, kind: Kind, base: Geometry) -> Iterator[tuple[Mistake, Geometry]]:
@@ -201,6 +223,7 @@ def geometry_candidates(spec: ConvSpec, kind: Kind) -> Iterator[tuple[Mistake, G
     yield from _row_orders(spec, kind, base)
     yield from _height_for_width(spec, kind, base)
     yield from _groups(spec, base)
+    yield from _circular(spec, base)
     if spec.padding_mode.value != "zeros":
         yield Mistake(MistakeKind.PADDING_MODE_IGNORED, f"padded with zeros instead of "
                       f"'{spec.padding_mode.value}'"), _with(base, mode="constant")

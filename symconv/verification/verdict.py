@@ -90,6 +90,11 @@ class MistakeKind(str, enum.Enum):
     STRIDE_IGNORED = "stride ignored"
     WINDOW_SHIFTED = "window shifted by one"
     PADDING_MODE_IGNORED = "padding mode ignored"
+    #: Winograd or FFT transforms built for true convolution used for PyTorch's conv: the same
+    #: products as an unwanted flip, named for the transforms (named beside it)
+    CONVOLUTION_TRANSFORMS = "transforms for true convolution used as correlation"
+    #: an FFT of too small a size: the zero padding wraps around (circular padding)
+    FFT_CIRCULAR = "FFT without enough zero padding (circular convolution)"
     IM2COL_ROW_ORDER = "im2col rows ordered differently"
     KERNEL_HEIGHT_FOR_WIDTH = "kernel height used for width"
     BATCH_SPATIAL_MIXED = "batch and spatial axes mixed"
