@@ -5,11 +5,13 @@ The same evidence as the forward kinds: ``fn`` runs on object arrays of
 and its output is compared with :mod:`symconv.adjoint`'s value by canonical forms; then seven
 numeric calls (random, sparse and one-hot integers in int64, float64 and float32) must give
 exactly fn's own symbolic forms evaluated there, and a WRONG verdict's example is run on
-numbers.  Code that needs numbers (torch, a data branch), or a layer above
-``POLYNOMIAL_MAX_PRODUCTS``, gets the randomized exact check (Schwartz-Zippel bound); the vector
-carrier is not used for the backward kinds.  A mistake of
-:func:`~symconv.verification.backward_forms.backward_candidates` is named when the output equals
-it exactly.
+numbers.  Code that needs numbers (torch, a data branch) gets the randomized exact check
+(Schwartz-Zippel bound).  Above ``VECTOR_MIN_PRODUCTS`` (or with ``carrier='vector'``) fn
+runs on the vector carrier (:mod:`.backward_vector`) with the same cross-check and
+confirmation; code the carrier cannot follow falls back to polynomial entries up to
+``POLYNOMIAL_MAX_PRODUCTS``, to the randomized check above.  A mistake of
+:func:`~symconv.verification.backward_forms.backward_candidates` is named when the output
+equals it exactly.
 
 >>> import numpy as np
 >>> from symconv import ConvSpec, verify
@@ -34,11 +36,13 @@ from ..ring import Polynomial
 from ..spec import ConvSpec
 from ..tensors import Backend, parse_name, substitute, symbolic_tensor, values_of
 from .backward_forms import BackwardTask, backward_candidates, backward_task, cases, draw_bound
+from .backward_vector import run_backward_vector
 from .crosscheck import mismatch
 from .randomized import trials_needed
 from .run import call, changed_entries, snapshot, to_numpy
-from .symbolic import short, verdict
+from .symbolic import Symbolic, short, verdict
 from .trace import BranchLog
+from .vectorised import VECTOR_MIN_PRODUCTS
 from .verdict import BackwardKind, ConcreteExample, Mistake, Status, Verdict
 
 __all__ = ["verify_backward", "check_layer", "POLYNOMIAL_MAX_PRODUCTS"]
@@ -84,7 +88,7 @@ def check_layer(spec: ConvSpec, kind: BackwardKind) -> None:
 def verify_backward(fn: Callable[..., Any], spec: ConvSpec, kind: BackwardKind, *, exact_only: bool,
                     sampled_only: bool, timeout: float | None, trials: int,
                     max_symbolic_products: int, seed: int, numeric_dtype: Any,
-                    kwargs: dict[str, Any] | None) -> Verdict:
+                    kwargs: dict[str, Any] | None, carrier: str = "auto") -> Verdict:
     """:func:`~symconv.verification.verify` for a backward ``kind`` (see the module text)."""
     task = backward_task(spec, kind)
     check_layer(spec, kind)
@@ -92,13 +96,28 @@ def verify_backward(fn: Callable[..., Any], spec: ConvSpec, kind: BackwardKind, 
     start = time.perf_counter()
     size = int(np.prod(spec.output_shape)) * spec.products_per_output
     run = _Run(fn, spec, task, timeout, kwargs, seed, start)
-    if sampled_only or (not exact_only and size > min(max_symbolic_products,
-                                                      POLYNOMIAL_MAX_PRODUCTS)):
+    if sampled_only or (not exact_only and size > max_symbolic_products):
         notes = () if sampled_only else (
-            f"{size} products exceed the backward kinds' limit for polynomial entries "
-            f"({min(max_symbolic_products, POLYNOMIAL_MAX_PRODUCTS)}; the vector carrier is "
-            "not used for them): randomized check",)
+            f"{size} products exceed the backward kinds' limit (max_symbolic_products="
+            f"{max_symbolic_products}): randomized check",)
         return run.randomized(trials, numeric_dtype, notes)
+    small = exact_only or size <= POLYNOMIAL_MAX_PRODUCTS
+    if carrier == "vector" or (carrier == "auto" and size > VECTOR_MIN_PRODUCTS):
+        vector = run_backward_vector(fn, spec, task, timeout=timeout, kwargs=kwargs, seed=seed,
+                                     start=start)
+        if isinstance(vector, Symbolic):
+            return run.decide(vector, trials, numeric_dtype)
+        note = (f"{vector}; " + ("polynomial entries instead" if small else
+                                 "checked on numbers instead"),)
+        if not small:
+            return run.numbers(trials, numeric_dtype, note)
+        decided = _polynomial(run, exact_only, trials, numeric_dtype)
+        return dataclasses.replace(decided, notes=note + decided.notes)
+    return _polynomial(run, exact_only, trials, numeric_dtype)
+
+
+def _polynomial(run: _Run, exact_only: bool, trials: int, numeric_dtype: Any) -> Verdict:
+    """The symbolic run on polynomial entries, then the cross-check and the example."""
     log = BranchLog()
     found, got, witness = run.exact(log)
     if log:
@@ -112,26 +131,13 @@ def verify_backward(fn: Callable[..., Any], spec: ConvSpec, kind: BackwardKind, 
         return run.randomized(trials, numeric_dtype, (
             f"the function cannot run on symbolic entries ({short(found.summary)}): randomized "
             "check instead",))
-    if found.status is Status.MUTATED_INPUT:
-        return found
-    check = run.cross_check(got)
-    if isinstance(check, Verdict):
-        return check
-    if check:
-        return run.numbers(trials, numeric_dtype, (
-            f"symbolic execution was not faithful to the numbers: {check}; the code takes "
-            f"another path on numbers, so the symbolic verdict ({found.status.value}) is set "
-            "aside: checked on numbers instead",))
-    method = f"{found.method}; cross-checked on 7 numeric calls (dtypes int64, float64, float32)"
-    if witness is not None:
-        ex = run.example(*witness)
-        if ex is None:
-            return run.numbers(trials, numeric_dtype, (
-                "the symbolic run's counterexample does not fail on numbers: its symbolic "
-                "verdict is set aside: checked on numbers instead",))
-        method += "; the example confirmed on numbers"
-        found = dataclasses.replace(found, example=ex)
-    return dataclasses.replace(found, method=method, elapsed=time.perf_counter() - start)
+    names = run.task.names
+
+    def forms(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return substitute(got, values_of(names[0], a.astype(np.int64)) |
+                          values_of(names[1], b.astype(np.int64)))
+    forms.shape = got.shape  # type: ignore[attr-defined]
+    return run.decide(Symbolic(found, forms, witness), trials, numeric_dtype)
 
 
 @dataclasses.dataclass
@@ -236,10 +242,36 @@ class _Run:
         return found, () if found else (
             "no known backward mistake matches this output exactly",)
 
-    def cross_check(self, got: np.ndarray) -> Verdict | str:
-        """'' when fn's numbers equal its symbolic output at every case, else why not (or the
-        verdict of a call that failed)."""
-        names = self.task.names
+    def decide(self, found: Symbolic, trials: int, dtype: Any) -> Verdict:
+        """A symbolic run's verdict, once fn's numbers agree with its forms on the 7 cross-check
+        calls and a WRONG verdict's example fails on numbers; else the numbers decide."""
+        verdict, forms, witness = found
+        if verdict.status is Status.MUTATED_INPUT or forms is None:
+            return verdict
+        check = self.cross_check(forms)
+        if isinstance(check, Verdict):
+            return check
+        if check:
+            return self.numbers(trials, dtype, (
+                f"symbolic execution was not faithful to the numbers: {check}; the code takes "
+                f"another path on numbers, so the symbolic verdict ({verdict.status.value}) is "
+                "set aside: checked on numbers instead",))
+        method = f"{verdict.method}; cross-checked on 7 numeric calls (dtypes int64, float64, " \
+                 "float32)"
+        if witness is not None:
+            ex = self.example(*witness)
+            if ex is None:
+                return self.numbers(trials, dtype, (
+                    "the symbolic run's counterexample does not fail on numbers: its symbolic "
+                    "verdict is set aside: checked on numbers instead",))
+            method += "; the example confirmed on numbers"
+            verdict = dataclasses.replace(verdict, example=ex)
+        return dataclasses.replace(verdict, method=method,
+                                   elapsed=time.perf_counter() - self.start)
+
+    def cross_check(self, forms: Any) -> Verdict | str:
+        """'' when fn's numbers equal its symbolic output ``forms(a, b)`` (of shape
+        ``forms.shape``) at every case, else why not (or the verdict of a call that failed)."""
         todo = cases(self.task, self.seed)
         for k, (label, a, b) in enumerate(todo, start=1):
             which = f"numeric call {k} of {len(todo)} after the symbolic one ({label})"
@@ -254,18 +286,16 @@ class _Run:
                                     traceback=outcome.traceback)
             if any(changed_entries(o, new) for o, new in zip((a, b), args)):
                 return f"{which} changed its input in place"
-            out, why = _read(outcome.value, self.task) if got.shape == self.task.out_shape \
-                else (None, "")
-            if out is None and got.shape == self.task.out_shape:
+            right = tuple(forms.shape) == self.task.out_shape
+            out, why = _read(outcome.value, self.task) if right else (None, "")
+            if out is None and right:
                 return f"{which} {why}"
             if out is None:  # a wrong shape: the numbers must give it too
                 shape = to_numpy(outcome.value).shape
-                if shape != got.shape:
-                    return f"{which} returned shape {shape}, the symbolic run {got.shape}"
+                if shape != tuple(forms.shape):
+                    return f"{which} returned shape {shape}, the symbolic run {forms.shape}"
                 continue
-            values = values_of(names[0], a.astype(np.int64)) | values_of(names[1],
-                                                                         b.astype(np.int64))
-            want = substitute(got, values)
+            want = forms(a, b)
             bad = mismatch(out, want)
             if bad.any():
                 p = tuple(int(i) for i in np.argwhere(bad)[0])

@@ -46,9 +46,11 @@ from .verdict import BackwardKind, BackwardMistakeKind, Mistake
 _K = BackwardMistakeKind
 
 Case = tuple[str, np.ndarray, np.ndarray]
+#: a formulation ``f(a, b)`` of a backward kind's value on its two operands
+Formulation = Callable[[Any, Any], Any]
 
 __all__ = ["BackwardTask", "draw_bound", "cases", "backward_task", "scatter", "gather",
-           "backward_candidates", "default_output_padding"]
+           "backward_candidates", "catalogue", "vector_candidates", "default_output_padding"]
 
 
 @dataclass(frozen=True)
@@ -221,58 +223,149 @@ def gather(x: Any, dout: Any, spec: ConvSpec, *, stride: tuple[int, ...] | None 
 def backward_candidates(spec: ConvSpec, kind: BackwardKind, a: Any,
                         b: Any) -> Iterator[tuple[Mistake, np.ndarray]]:
     """Each known backward mistake that applies to the layer, with its value on ``a, b``."""
+    for mistake, formulation in catalogue(spec, kind):
+        yield mistake, formulation(a, b)
+
+
+def catalogue(spec: ConvSpec, kind: BackwardKind) -> Iterator[tuple[Mistake, Formulation]]:
+    """Each known backward mistake that applies to the layer, with its loop formulation."""
     ones = (1,) * spec.rank
     if kind is BackwardKind.WEIGHT_GRADIENT:
-        yield from _weight_candidates(spec, a, b, ones)
+        yield from _weight_candidates(spec, ones)
         return
     what = "dx" if kind is BackwardKind.INPUT_GRADIENT else "the transposed conv"
     if any(k > 1 for k in spec.kernel_size):
         yield Mistake(_K.DX_NOT_FLIPPED, f"{what} is the full correlation of dout "
                       "with w instead of with its flip: input position o*s + (k-1-u)*d gets "
-                      "w[u] where w[k-1-u] belongs"), scatter(a, b, spec, flip=True)
+                      "w[u] where w[k-1-u] belongs"), lambda a, b: scatter(a, b, spec, flip=True)
     if any(s > 1 for s in spec.stride):
         yield Mistake(_K.STRIDE_IGNORED, f"the stride is ignored in {what}: dout[o] "
                       "is spread to o + u*d instead of o*s + u*d (no zeros inserted)"), \
-            scatter(a, b, spec, stride=ones)
+            lambda a, b: scatter(a, b, spec, stride=ones)
     if any(d > 1 for d in spec.dilation):
         yield Mistake(_K.DILATION_IGNORED, f"the dilation is ignored in {what}: "
                       "w[u] lands at o*s + u instead of o*s + u*d"), \
-            scatter(a, b, spec, dilation=ones)
+            lambda a, b: scatter(a, b, spec, dilation=ones)
     op = default_output_padding(spec)
     if any(op):
         left = tuple(pl for pl, _ in spec.pads)
+        near, far = tuple(p - e for p, e in zip(left, op)), tuple(p + e for p, e in zip(left, op))
         yield Mistake(_K.OUTPUT_PADDING_NEAR_SIDE, f"output_padding {op} is added on "
                       "the near side (the start of each axis) instead of the far side"), \
-            scatter(a, b, spec, start=tuple(p - e for p, e in zip(left, op)))
+            lambda a, b: scatter(a, b, spec, start=near)
         yield Mistake(_K.OUTPUT_PADDING_AS_PADDING, f"output_padding {op} is treated "
                       "as input padding: that many more entries are cropped at the start"), \
-            scatter(a, b, spec, start=tuple(p + e for p, e in zip(left, op)))
+            lambda a, b: scatter(a, b, spec, start=far)
     for which in ("last", "first"):
         yield Mistake(_K.COL2IM_OVERWRITES, "col2im overwrites instead of "
                       f"accumulating: where windows overlap only the {which} window's value (in "
                       "row-major order of the output positions) is kept"), \
-            scatter(a, b, spec, overwrite=which)
+            lambda a, b, which=which: scatter(a, b, spec, overwrite=which)
 
 
-def _weight_candidates(spec: ConvSpec, x: Any, dout: Any,
-                       ones: tuple[int, ...]) -> Iterator[tuple[Mistake, np.ndarray]]:
+def _weight_candidates(spec: ConvSpec, ones: tuple[int, ...]
+                       ) -> Iterator[tuple[Mistake, Formulation]]:
     zeros = spec.padding_mode is PaddingMode.ZEROS
-    right = gather(x, dout, spec) if zeros else np.asarray(weight_gradient(x, dout, spec))
     f = spec.out_channels
+
+    def swapped(x: Any, dout: Any) -> Any:
+        right = gather(x, dout, spec) if zeros else np.asarray(weight_gradient(x, dout, spec))
+        return right.reshape(f, -1).T.reshape(spec.weight_shape)
     yield Mistake(_K.DOUT_X_SWAPPED, "dout and x are swapped in the matrix product: "
                   "dw = X_col @ dout.T (shape (C*k, F)) read as (F, C/groups, *k) instead of "
-                  "dout @ X_col.T"), right.reshape(f, -1).T.reshape(spec.weight_shape)
+                  "dout @ X_col.T"), swapped
     if not zeros:
         return
     if any(k > 1 for k in spec.kernel_size):
         yield Mistake(_K.DW_FLIPPED, "the weight gradient is flipped: dw[u] gets "
                       "x[o*s + (k-1-u)*d] where x[o*s + u*d] belongs (a convolution where the "
-                      "correlation of x with dout belongs)"), gather(x, dout, spec, flip=True)
+                      "correlation of x with dout belongs)"), \
+            lambda x, dout: gather(x, dout, spec, flip=True)
     if any(s > 1 for s in spec.stride):
         yield Mistake(_K.STRIDE_IGNORED, "the stride is ignored in dw: dout[o] "
                       "multiplies x[o + u*d] instead of x[o*s + u*d]"), \
-            gather(x, dout, spec, stride=ones)
+            lambda x, dout: gather(x, dout, spec, stride=ones)
     if any(d > 1 for d in spec.dilation):
         yield Mistake(_K.DILATION_IGNORED, "the dilation is ignored in dw: dout[o] "
                       "multiplies x[o*s + u] instead of x[o*s + u*d]"), \
-            gather(x, dout, spec, dilation=ones)
+            lambda x, dout: gather(x, dout, spec, dilation=ones)
+
+
+def _window(full: Any, start: tuple[int, ...], size: tuple[int, ...]) -> Any:
+    """``full[..., start:start + size]`` per spatial axis, zeros where it reaches outside."""
+    margin = [(max(-b, 0), max(b + n - m, 0)) for b, n, m in zip(start, size, full.shape[2:])]
+    padded = np.pad(full, [(0, 0), (0, 0), *margin])
+    return padded[(slice(None),) * 2 + tuple(slice(b + lo, b + lo + n) for b, (lo, _), n in
+                                             zip(start, margin, size))]
+
+
+def _placed(spec: ConvSpec, y: Any, w: Any, **changes: Any) -> Any:
+    """Every ``y[n, f, o] * w[f, c, u]`` added at ``o*s + u*d`` of the uncropped buffer (the
+    padded input's size), for the layer with ``changes`` (stride or dilation): ``y`` is padded
+    with zeros at the end to that layer's output size."""
+    full = spec.replace(padding=0, input_size=spec.padded_size, **changes)
+    grow = [(0, 0), (0, 0), *((0, m - o) for m, o in zip(full.output_size, y.shape[2:]))]
+    return conv_transpose(np.pad(y, grow), w, full)
+
+
+def _overwritten(spec: ConvSpec, y: Any, w: Any, which: str) -> Any:
+    """:func:`scatter` with ``overwrite=which``: at each input position only the taps of the
+    last (first) output window in row-major order that reaches it are kept."""
+    k, s, d, size = spec.kernel_size, spec.stride, spec.dilation, spec.input_size
+    left = np.array([pl for pl, _ in spec.pads])
+    grid = np.stack(np.meshgrid(*map(np.arange, size), indexing="ij"), axis=-1)  # (*I, r)
+    taps = list(np.ndindex(*k))
+    o = np.stack([(grid + left - np.array(u) * np.array(d)) for u in taps])  # (T, *I, r)
+    valid = ((o % np.array(s)) == 0).all(-1) & ((o >= 0) & (o // np.array(s) < np.array(
+        spec.output_size))).all(-1)
+    flat = np.ravel_multi_index(tuple(np.moveaxis(np.clip(o // np.array(s), 0, np.array(
+        spec.output_size) - 1), -1, 0)), spec.output_size)
+    rank = np.where(valid, flat if which == "last" else -flat, np.iinfo(np.int64).min)
+    keep = valid & (rank == rank.max(axis=0))
+    out = np.zeros_like(y, shape=spec.input_shape)
+    for t, u in enumerate(taps):  # tap u alone: a 1-tap layer, its window shifted by u*d
+        if keep[t].any():
+            tap = w[(slice(None),) * 2 + tuple(slice(i, i + 1) for i in u)]
+            part = _window(_placed(spec, y, tap, kernel_size=(1,) * spec.rank), tuple(
+                int(b) - i * dd for b, i, dd in zip(left, u, d)), size)
+            out = out + part * keep[t].astype(np.int64)
+    return out
+
+
+def vector_candidates(spec: ConvSpec, kind: BackwardKind
+                      ) -> Iterator[tuple[Mistake, Formulation]]:
+    """:func:`backward_candidates` as formulations ``f(a, b)`` written with whole-array numpy
+    (pads, slices, flips, masks and :mod:`symconv.adjoint`), so they run on the vector
+    carrier's chunked tensors; each equals its loop formulation (tests check it on numbers)."""
+    ones, axes = (1,) * spec.rank, tuple(range(2, 2 + spec.rank))
+    if kind is BackwardKind.WEIGHT_GRADIENT:
+        f = spec.out_channels
+
+        def bigger(x: Any, dout: Any, **changes: Any) -> Any:
+            wide = spec.replace(**changes)
+            grow = [(0, 0), (0, 0), *((0, m - o) for m, o in zip(wide.output_size,
+                                                                  dout.shape[2:]))]
+            return weight_gradient(x, np.pad(dout, grow), wide)
+        formulations: dict[BackwardMistakeKind, Formulation] = {
+            _K.DOUT_X_SWAPPED: lambda x, dout: weight_gradient(x, dout, spec).reshape(
+                f, -1).T.reshape(spec.weight_shape),
+            _K.DW_FLIPPED: lambda x, dout: np.flip(weight_gradient(x, dout, spec), axes),
+            _K.STRIDE_IGNORED: lambda x, dout: bigger(x, dout, stride=ones),
+            _K.DILATION_IGNORED: lambda x, dout: bigger(x, dout, dilation=ones)}
+    else:
+        left = tuple(pl for pl, _ in spec.pads)
+        op, size = default_output_padding(spec), spec.input_size
+
+        def at(start: tuple[int, ...], **changes: Any) -> Formulation:
+            return lambda y, w: _window(_placed(spec, y, w, **changes), start, size)
+        formulations = {
+            _K.DX_NOT_FLIPPED: lambda y, w: conv_transpose(y, np.flip(w, axes), spec),
+            _K.STRIDE_IGNORED: at(left, stride=ones), _K.DILATION_IGNORED: at(left, dilation=ones),
+            _K.OUTPUT_PADDING_NEAR_SIDE: at(tuple(p - e for p, e in zip(left, op))),
+            _K.OUTPUT_PADDING_AS_PADDING: at(tuple(p + e for p, e in zip(left, op)))}
+    for mistake, _ in catalogue(spec, kind):
+        if mistake.kind is _K.COL2IM_OVERWRITES:
+            which = "last" if "the last window" in mistake.detail else "first"
+            yield mistake, (lambda y, w, which=which: _overwritten(spec, y, w, which))
+        else:
+            yield mistake, formulations[mistake.kind]

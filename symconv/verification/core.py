@@ -162,7 +162,8 @@ def verify(fn: Callable[..., Any], spec: ConvSpec | None = None, *,
     if kind.backward:  # fn(dout, w), fn(x, dout) or fn(y, w): symconv.verification.backward
         return verify_backward(fn, spec, kind, exact_only=method is Method.EXACT, sampled_only=(
             method is Method.RANDOMIZED), timeout=timeout, trials=trials, seed=seed, kwargs=kwargs,
-            max_symbolic_products=max_symbolic_products, numeric_dtype=numeric_dtype)
+            max_symbolic_products=max_symbolic_products, numeric_dtype=numeric_dtype,
+            carrier=carrier)
     start = time.perf_counter()
     size = int(np.prod(spec.output_shape)) * spec.products_per_output
 

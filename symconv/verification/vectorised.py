@@ -42,7 +42,7 @@ from ..forms import convolve, correlate
 from ..ring import Polynomial
 from ..spec import ConvSpec
 from ..vector import FormArray, Space, UnsupportedError, space_tensor
-from ..vector.chunks import _weight_degree, chunk_bounds
+from ..vector.chunks import chunk_bounds
 from ..vector.compare import Difference, equal
 from ..vector.evaluate import evaluate_many
 from .bias import arguments, bias_shape
@@ -54,7 +54,8 @@ from .run import call
 from .symbolic import Symbolic, verdict
 from .verdict import Kind, Mistake, Status
 
-__all__ = ["run_vector", "VECTOR", "VECTOR_MIN_PRODUCTS", "CHUNK_PRODUCTS", "Evaluated"]
+__all__ = ["run_vector", "VECTOR", "VECTOR_MIN_PRODUCTS", "CHUNK_PRODUCTS", "Evaluated",
+           "follow", "Followed", "forward_chunk"]
 
 VECTOR = ("exact: symbolic execution on the vector carrier (bilinear forms as term arrays), "
           "canonical forms compared")
@@ -130,21 +131,22 @@ def _keys(f: FormArray) -> np.ndarray | None:
 
 
 class _Chunk:
-    """One symbolic call on a chunk of the weight: fn's output and the spec's, or a reason."""
+    """One symbolic call on a chunk of one operand: fn's output and the spec's, or a reason.
 
-    def __init__(self, fn: Callable[..., Any], spec: ConvSpec, kind: Kind, space: Space,
-                 bounds: tuple[int, int], kwargs: dict[str, Any] | None,
+    ``operands()`` builds fresh tensors (the chunked one keeping its chunk's variables),
+    ``reference`` computes the spec's value on them, ``names`` name them for a mutation and
+    ``chunked`` is the block whose variables are split into chunks."""
+
+    def __init__(self, fn: Callable[..., Any], operands: Callable[[], tuple[FormArray, ...]],
+                 reference: Callable[..., FormArray], shape: tuple[int, ...],
+                 names: tuple[str, ...], chunked: str, kwargs: dict[str, Any] | None,
                  timeout: float | None) -> None:
-        def tensors() -> tuple[FormArray, ...]:
-            b = space_tensor(space, "b") if spec.bias else None
-            return arguments(space_tensor(space, "x"), space_tensor(space, "w", keep=bounds), b)
-
-        args, fresh = tensors(), tensors()
+        args, fresh = operands(), operands()
         before = [_keys(a) for a in args]
         caught: list[str] = []
         outcome = call(_watched(fn, caught), args, kwargs, timeout=timeout)
         self.reason, self.mutated = "", [
-            name for name, a, k in zip("xwb", args, before)
+            name for name, a, k in zip(names, args, before)
             if a.shape != k.shape or (now := _keys(a)) is None or not np.array_equal(now, k)]
         if outcome.timed_out:
             self.reason = f"the symbolic call did not return within {timeout} s"
@@ -160,21 +162,94 @@ class _Chunk:
                            "the code took a path the symbols did not follow")
             return
         out = outcome.value
+        space = args[0].space
         if isinstance(out, np.ndarray) and out.dtype.kind in "biu":  # constants, e.g. zeros
             out = FormArray.constant(space, out)
         if not isinstance(out, FormArray):
             self.reason = (f"it returned {type(out).__name__}, not a tensor of forms (a plain "
                            "array cannot hold symbols)")
             return
-        reference = convolve if kind is Kind.CONVOLUTION else correlate
-        want = reference(fresh[0], fresh[1], spec)
-        if spec.bias:
-            want = want + fresh[2].reshape((1, spec.out_channels) + (1,) * spec.rank)
-        self.out, self.want = out, want
-        if out.shape != tuple(spec.output_shape):
-            self.reason = f"the output has shape {out.shape} where the spec gives " \
-                          f"{spec.output_shape}"
-        self.degree = _weight_degree(out.types | want.types)
+        self.out, self.want = out, reference(*fresh)
+        try:
+            out.parts()  # a view read after its base was written raises here, not later
+        except UnsupportedError as err:
+            self.out, self.degree = None, 0
+            if not self.mutated:
+                self.reason = str(err)
+            return
+        if out.shape != tuple(shape):
+            self.reason = f"the output has shape {out.shape} where the spec gives {shape}"
+        self.chunked = chunked
+        self.degree = max((t.count(chunked) for t in out.types | self.want.types), default=0)
+
+
+def forward_chunk(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, space: Space,
+                  kwargs: dict[str, Any] | None, timeout: float | None
+                  ) -> Callable[[tuple[int, int]], _Chunk]:
+    """The forward kinds' chunks: fn(x, w[, b]) against the correlation or convolution."""
+    def operands(bounds: tuple[int, int]) -> tuple[FormArray, ...]:
+        b = space_tensor(space, "b") if spec.bias else None
+        return arguments(space_tensor(space, "x"), space_tensor(space, "w", keep=bounds), b)
+
+    def reference(x: FormArray, w: FormArray, b: FormArray | None = None) -> FormArray:
+        want = (convolve if kind is Kind.CONVOLUTION else correlate)(x, w, spec)
+        return want if b is None else want + b.reshape((1, spec.out_channels) + (1,) * spec.rank)
+
+    return lambda bounds: _Chunk(fn, lambda: operands(bounds), reference, spec.output_shape,
+                                 ("x", "w", "b"), "w", kwargs, timeout)
+
+
+class Followed:
+    """What :func:`follow` found over all chunks: fn's numbers at each case (summed over chunks),
+    the spec's term count, the first difference (its chunk's, with the terms at its first
+    position gathered from every chunk), every differing position."""
+
+    def __init__(self, cases: int) -> None:
+        self.sums: list[Any] = [0] * cases
+        self.products = 0
+        self.failing: Difference | None = None
+        self.positions = np.zeros(0, np.int64)
+        self.terms: tuple[Terms, Terms] = ({}, {})
+
+
+def follow(make: Callable[[tuple[int, int]], _Chunk], bounds: list[tuple[int, int]],
+           values: list[dict[str, np.ndarray]], weightless: list[dict[str, np.ndarray]],
+           namer: ChunkNamer | None = None) -> Followed | _Chunk | str:
+    """Run every chunk; a reason (``str``) when the carrier cannot decide, the chunk when fn
+    mutated its input, else a :class:`Followed`.  ``weightless`` are ``values`` without the
+    chunked block: the terms without its variables, counted once per extra chunk."""
+    found = Followed(len(values))
+    for c, bound in enumerate(bounds):
+        chunk = make(bound)
+        if chunk.reason:
+            return f"vector carrier: {chunk.reason}"
+        if len(bounds) > 1 and chunk.degree > 1:
+            what = "weight" if chunk.chunked == "w" else chunk.chunked
+            return (f"vector carrier: the output has products of two {what} variables, so a "
+                    f"check by chunks of the {what} would not cover them")
+        if chunk.mutated:
+            return chunk
+        found.products += chunk.want.term_count()
+        extra = weightless if c == 0 and len(bounds) > 1 else []
+        numbers = evaluate_many(chunk.out, values + extra)
+        for i in range(len(values)):
+            found.sums[i] = found.sums[i] + numbers[i]
+            if extra:
+                found.sums[i] = found.sums[i] - (len(bounds) - 1) * numbers[len(values) + i]
+        compared = Sorted(chunk.out, chunk.want)
+        if namer is not None:
+            namer.chunk(bound, compared)
+        if found.failing is not None:  # the shown position's products, from every chunk after
+            g, h = compared.terms_at(int(found.failing.positions[0]))
+            found.terms[0].update(g)
+            found.terms[1].update(h)
+        if not compared.equal:
+            found.positions = np.union1d(found.positions, compared.positions())
+            if found.failing is None:
+                found.failing = compared.difference()
+                assert found.failing is not None
+                found.terms = compared.terms_at(int(found.failing.positions[0]))
+    return found
 
 
 def run_vector(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, *,
@@ -188,49 +263,20 @@ def run_vector(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, *,
                    **({"b": bias_shape(spec)} if spec.bias else {})})
     bounds = chunk_bounds(spec, CHUNK_PRODUCTS)
     todo = cases(spec, seed)
-    sums: list[Any] = [0] * len(todo)
-    products = 0
-    failing: list[tuple[int, Difference]] = []
-    positions = np.zeros(0, np.int64)
-    got_terms: Terms = {}
-    want_terms: Terms = {}
     namer = ChunkNamer(spec, kind, space)
     terms = spec.bias * int(np.prod(spec.output_shape))  # one b_f per output entry
-    for c, bound in enumerate(bounds):
-        chunk = _Chunk(fn, spec, kind, space, bound, kwargs, timeout)
-        if chunk.reason:
-            return f"vector carrier: {chunk.reason}"
-        if len(bounds) > 1 and chunk.degree > 1:
-            return ("vector carrier: the output has products of two weight variables, so a "
-                    "check by chunks of the weight would not cover them")
-        if chunk.mutated:
-            return _mutated(spec, kind, chunk, start)
-        products += chunk.want.term_count() - terms  # a chunk has every bias term
-        values = [_values(case) for case in todo]
-        if c == 0 and len(bounds) > 1:  # the terms without a weight variable, counted once
-            values += [_values(case, weight=False) for case in todo]
-        found = evaluate_many(chunk.out, values)
-        for i in range(len(todo)):
-            sums[i] = sums[i] + found[i]
-            if c == 0 and len(bounds) > 1:
-                sums[i] = sums[i] - (len(bounds) - 1) * found[len(todo) + i]
-        compared = Sorted(chunk.out, chunk.want)
-        namer.chunk(bound, compared)
-        if failing:  # the shown position's products, from every chunk after the first failing
-            g, h = compared.terms_at(int(failing[0][1].positions[0]))
-            got_terms.update(g)
-            want_terms.update(h)
-        if not compared.equal:
-            positions = np.union1d(positions, compared.positions())
-            if not failing:
-                diff = compared.difference()
-                assert diff is not None
-                failing.append((c, diff))
-                got_terms, want_terms = compared.terms_at(int(diff.positions[0]))
+    found = follow(forward_chunk(fn, spec, kind, space, kwargs, timeout), bounds,
+                   [_values(case) for case in todo],
+                   [_values(case, weight=False) for case in todo], namer)
+    if isinstance(found, str):
+        return found
+    if isinstance(found, _Chunk):
+        return _mutated(spec, kind, found, start)
+    sums, products, positions = found.sums, found.products - terms * len(bounds), found.positions
     table = {_fingerprint(case.x, case.w, case.b): s for case, s in zip(todo, sums)}
     forms = Evaluated(tuple(spec.output_shape), table)
     how = f"{len(bounds)} chunk{'s' if len(bounds) > 1 else ''} of the weight"
-    if not failing:
+    if found.failing is None:
         counted = f"{products} products" + (f" and {terms} bias terms" if terms else "")
         return Symbolic(verdict(Status.CORRECT, spec, kind, VECTOR, f"proved equal to the spec "
                                 f"at all {int(np.prod(spec.output_shape))} output positions "
@@ -238,23 +284,26 @@ def run_vector(fn: Callable[..., Any], spec: ConvSpec, kind: Kind, *,
                                 notes=(f"vector carrier: {how}",) if len(bounds) > 1 else ()),
                         forms)
     mistakes, notes = namer.result()
-    return _wrong(spec, kind, failing[0][1], positions, (got_terms, want_terms), forms,
+    return _wrong(spec, kind, found.failing, positions, found.terms, forms,
                   (f"vector carrier: {how}", *notes), mistakes, start)
 
 
-def _mutated(spec: ConvSpec, kind: Kind, chunk: _Chunk, start: float) -> Symbolic:
-    right = "right" if equal(chunk.out, chunk.want) else "wrong too"
+def _mutated(spec: ConvSpec, kind: Kind, chunk: _Chunk, start: float, chunked: str = "the "
+             "weight") -> Symbolic:
+    """MUTATED_INPUT, with whether the output itself is right (on the chunk that mutated)."""
+    note = "the output is a view of what was changed: it cannot be read" if chunk.out is None \
+        else "the output itself is " + ("right" if equal(chunk.out, chunk.want) else "wrong too")
     return Symbolic(verdict(Status.MUTATED_INPUT, spec, kind, VECTOR, "the function changed "
                             "its input in place: " + ", ".join(chunk.mutated), start,
-                            notes=(f"the output itself is {right} (on the first chunk of the "
-                                   "weight)",)))
+                            notes=(f"{note} (on the first chunk of {chunked})",)))
 
 
 def _wrong(spec: ConvSpec, kind: Kind, diff: Difference, positions: np.ndarray,
            terms: tuple[Terms, Terms], forms: Evaluated, notes: tuple[str, ...],
-           mistakes: tuple[Mistake, ...], start: float) -> Symbolic:
+           mistakes: tuple[Mistake, ...], start: float, shape: tuple[int, ...] | None = None
+           ) -> Symbolic:
     got, want = terms
-    shape = tuple(spec.output_shape)
+    shape = tuple(spec.output_shape) if shape is None else shape
     at = tuple(int(i) for i in np.unravel_index(int(diff.positions[0]), shape))
     shown = [tuple(int(i) for i in np.unravel_index(int(p), shape)) for p in positions[:5]]
     listing = ", ".join("out[" + ",".join(map(str, p)) + "]" for p in shown)
