@@ -250,3 +250,26 @@ def test_an_offset_below_one_half_is_not_passed_as_rounding(fn, spec, dtype, amo
 
 def test_the_rounding_rule_limit_is_one_half():
     assert DELTA_LIMIT == 0.5
+
+
+# ---- probing float code: one-hot outputs rounded only within the rounding error -------------
+
+def test_probing_rounds_only_within_a_correct_algorithms_error():
+    """A scale error of 1e-4 is far beyond the error of float64 FFT on one-hot inputs: the
+    probe refuses to round it, so no mistake is named (and the verdict stays WRONG)."""
+    def scaled(x, w):
+        return padded(fast.fft_conv_no_conjugate, TWO_D)(x, w) * (1 + 1e-4)
+    verdict = verify(scaled, TWO_D)
+    assert verdict.status is Status.WRONG and verdict.mistakes == (), str(verdict)
+    assert any("not an exact integer" in n for n in verdict.notes), str(verdict)
+
+
+def test_probed_products_must_reproduce_the_rounded_trials():
+    """Right on one-hot inputs, wrong on dense ones (a term in x**2): the probed form does not
+    reproduce the trials by the rounding rule, so nothing is named."""
+    def squared(x, w):
+        xf = np.asarray(x, dtype=float)
+        return padded(fast.fft_conv, ONE_D)(x, w) + 0.5 * (xf[:, 0] * xf[:, 1])[:, None, :]
+    verdict = verify(squared, ONE_D)
+    assert verdict.status is Status.WRONG and verdict.mistakes == (), str(verdict)
+    assert any("not bilinear" in n for n in verdict.notes), str(verdict)
