@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import cmath
 import dataclasses
+import os
 from fractions import Fraction
 
 import numpy as np
@@ -318,3 +319,70 @@ def test_public_api():
     assert set(FFT_THEOREMS) == {LINEAR, CIRCULAR}
     for name in symconv.fourier.__all__:
         assert getattr(symconv.fourier, name) is not None
+
+
+# ---- the derivation page and the CLI -----------------------------------------------------------
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="module")
+def tex():
+    from symconv.latex.compile import have_pdflatex, pdflatex
+
+    if not have_pdflatex():
+        if IN_CI:
+            pytest.fail("CI=true but pdflatex is missing: install texlive-latex-base "
+                        "texlive-latex-recommended texlive-pictures")
+        pytest.skip("pdflatex not installed (Debian: texlive-latex-base "
+                    "texlive-latex-recommended texlive-pictures)")
+    return pdflatex
+
+
+def test_page_shows_powers_product_inverse_and_result():
+    from symconv.latex.fourier import fft_page
+
+    page = fft_page()  # n = 3, k = 2, N = 4
+    tex = page.latex()
+    assert r"\zeta_{4}^{3}" in tex and r"F &= \left[\begin{matrix}1 & 1 & 1 & 1" in tex
+    assert r"\hat{I}_{1}\hat{K}_{1} &= I_{0} K_{0} + \zeta_{4} I_{0} K_{1}" in tex
+    assert r"S_{1} &= \frac{1}{4}\sum_{f=0}^{3} \zeta_{4}^{-f}" in tex
+    assert tex.rstrip().endswith(r"\end{align*}")
+    assert r"S^{\star}_{0} &= I_{0} K_{0} + I_{1} K_{1}" in tex  # correlate, exactly
+    assert r"\Phi_{4}(t) &= t^{2} + 1" in tex and page.proofs[0]
+
+
+def test_page_refuses_what_it_cannot_print():
+    from symconv.latex.fourier import fft_page
+
+    with pytest.raises(SpecError, match=r"^input_size: the FFT page prints an N×N matrix"):
+        fft_page(ConvSpec((8,), (3,)))
+    with pytest.raises(SpecError, match=r"^spec: the FFT page is for a 1-D layer"):
+        fft_page(ConvSpec((3, 3), (2, 2)))
+    with pytest.raises(SpecError, match=r"^stride: "):
+        fft_page(ConvSpec((7,), (2,), stride=2))
+
+
+@pytest.mark.parametrize("spec", [None, ConvSpec((4,), (3,), padding=1), ConvSpec((5,), (4,))],
+                         ids=str)
+def test_page_compiles_cleanly(tex, spec):
+    from symconv.latex.fourier import fft_page
+
+    compiled = tex(fft_page(spec).document())
+    assert compiled.pdf.startswith(b"%PDF") and compiled.problems == []
+
+
+def test_cli_derive_fft(capsys):
+    from symconv.cli.derive import FFT_PAGES
+    from symconv.latex.fourier import FFT_DERIVATIONS
+    from tests.cli_runner import run_cli
+
+    assert FFT_PAGES == FFT_DERIVATIONS
+    code, out, _ = run_cli(capsys, "derive", "fft-linear-convolution", "--format", "markdown")
+    assert code == 0 and "**Pointwise product.**" in out and "```math" in out
+    code, out, _ = run_cli(capsys, "derive", "fft-linear-convolution", "--input", "4",
+                           "--kernel", "2", "--names", "X,W,Y")
+    assert code == 0 and r"\hat{X}_{0}\hat{W}_{0}" in out
+    code, _, err = run_cli(capsys, "derive", "fft-linear-convolution", "--input", "8",
+                           "--kernel", "3", "--stride", "2")
+    assert code == 2 and "stride: fft-linear-convolution needs stride 1" in err
+    assert len(err.strip().splitlines()) == 1

@@ -42,7 +42,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                    "for notes: every step is proved exactly as it is built.")
     # = symconv.latex.derivations(), without importing sympy (a test checks they agree)
     p.add_argument("name", help="one of: " + ", ".join([*theorem_names(), "example"]) +
-                   ", winograd (the transforms of F(m, r): --m, --r, --rank)")
+                   ", winograd (the transforms of F(m, r): --m, --r, --rank), "
+                   + ", ".join(FFT_PAGES) + " (a small 1-D layer, default --input 3 --kernel 2)")
     p.add_argument("--names", default="I,K,S", metavar="IN,KERNEL,OUT",
                    help="printed names of input, kernel and output (default I,K,S; Greek names "
                         "like alpha become letters)")
@@ -59,6 +60,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_winograd_options(p)
     p.set_defaults(run=run)
 
+
+#: = symconv.latex.fourier.FFT_DERIVATIONS, without sympy (a test checks they agree)
+FFT_PAGES = ("fft-linear-convolution",)
 
 #: Accepted ``--dpi`` values.
 DPI_RANGE = (10, 1200)
@@ -125,6 +129,9 @@ def _run(args: argparse.Namespace) -> int:
     args.dpi = _dpi(args.dpi)
     if args.name == "winograd":  # a page about F(m, r) itself, not about a layer
         return _emit(winograd_cli_page(args, fmt.value), fmt, args, QUIET)
+    if args.name in FFT_PAGES:  # the DFT steps on a small 1-D layer, each checked in Q(ζ_N)
+        from ..latex.fourier import fft_cli_page
+        return _emit(fft_cli_page(args), fmt, args, QUIET)
     known = [*theorem_names(), "example"]  # = symconv.latex.derivations(), without sympy
     if args.name not in known:
         raise SymconvError(f"NAME: expected one of {', '.join(known)}, got {args.name!r}")
