@@ -386,3 +386,13 @@ def test_cli_derive_fft(capsys):
                            "--kernel", "3", "--stride", "2")
     assert code == 2 and "stride: fft-linear-convolution needs stride 1" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_forms_refuse_non_bilinear_products_even_of_single_variables():
+    w1 = Forms.variables((1,), "w", order=2)
+    x1 = Forms.variables((1,), "x", order=2)
+    with pytest.raises(SymconvError, match="not bilinear"):
+        w1 * w1  # one variable each: the shapes alone cannot tell x from w
+    with pytest.raises(SymconvError, match="cannot add"):
+        x1 + w1
+    assert (x1 * w1).kind == "xw" and prove_fft(LINEAR, ConvSpec((1,), (1,)))

@@ -107,11 +107,13 @@ _FUNCTIONS: dict[Any, str] = {np.pad: "pad", np.roll: "roll", np.flip: "flip", n
 class Forms:
     """Dense array of bilinear forms with Z[C_m] coefficients (see the module docstring)."""
 
-    __slots__ = ("data", "order", "scale", "bound")
+    __slots__ = ("data", "order", "scale", "bound", "kind")
 
     def __init__(self, data: np.ndarray, order: int, scale: Fraction = Fraction(1),
-                 bound: int | None = None) -> None:
-        self.data, self.order, self.scale = data, order, Fraction(scale)
+                 bound: int | None = None, kind: str = "xw") -> None:
+        if kind not in ("x", "w", "xw"):
+            raise SymconvError(f"kind: expected 'x', 'w' or 'xw', got {kind!r}")
+        self.data, self.order, self.scale, self.kind = data, order, Fraction(scale), kind
         self.bound = int(np.abs(data).max(initial=0)) if bound is None else bound
 
     # ---- construction -------------------------------------------------------------------
@@ -127,12 +129,14 @@ class Forms:
         data[list(select), np.arange(len(select)), 0] = 1
         data = data.reshape(*shape, *((len(select), 1) if kind == "x" else (1, len(select))),
                             order)
-        return cls(data, order, Fraction(1), 1)
+        if kind not in ("x", "w"):
+            raise SymconvError(f"kind: expected 'x' or 'w', got {kind!r}")
+        return cls(data, order, Fraction(1), 1, kind)
 
     def _like(self, data: np.ndarray, scale: Fraction | None = None,
               bound: int | None = None) -> Forms:
         return Forms(data, self.order, self.scale if scale is None else scale,
-                     self.bound if bound is None else bound)
+                     self.bound if bound is None else bound, self.kind)
 
     # ---- numpy-like surface -------------------------------------------------------------
     @property
@@ -202,31 +206,32 @@ class Forms:
     def __add__(self, other: Forms) -> Forms:
         if not isinstance(other, Forms) or other.order != self.order:
             return NotImplemented
-        if self.data.shape[-3:-1] != other.data.shape[-3:-1]:
-            raise SymconvError("forms: cannot add forms of different kinds (x, w, x·w)")
+        if self.kind != other.kind or self.data.shape[-3:-1] != other.data.shape[-3:-1]:
+            raise SymconvError(f"forms: cannot add a {self.kind}-form and a {other.kind}-form "
+                               "(or forms in different variables)")
         scale = Fraction(math.gcd(self.scale.numerator, other.scale.numerator),
                          math.lcm(self.scale.denominator, other.scale.denominator))
         fa, fb = int(self.scale / scale), int(other.scale / scale)
         bound = self.bound * fa + other.bound * fb
         a, b = self._safe(self.data, bound), self._safe(other.data, bound)
-        return Forms(a * fa + b * fb, self.order, scale, bound)
+        return Forms(a * fa + b * fb, self.order, scale, bound, self.kind)
 
     def __mul__(self, other: Any) -> Forms:
         if isinstance(other, (int, Fraction)) and not isinstance(other, bool):
             return self._like(self.data, scale=self.scale * other)
         if not isinstance(other, Forms) or other.order != self.order:
             return NotImplemented
+        if {self.kind, other.kind} != {"x", "w"}:
+            raise SymconvError(f"forms: the product of a {self.kind}-form and a {other.kind}-"
+                               "form is not bilinear in (x, w); multiply an x-form by a w-form")
         (ax, aw), (bx, bw) = self.data.shape[-3:-1], other.data.shape[-3:-1]
-        if (ax > 1 and bx > 1) or (aw > 1 and bw > 1):
-            raise SymconvError("forms: a product of two forms in the same variables is not "
-                               "bilinear; multiply an x-form by a w-form")
         m = self.order
         bound = self.bound * other.bound * m
         a = self._safe(self.data, bound)
         b = self._safe(other.data, bound)
         lead = np.broadcast_shapes(a.shape[:-3], b.shape[:-3])
         vx, vw = max(ax, bx), max(aw, bw)
-        if ax == 1 and aw > 1:  # put the x-form first
+        if self.kind == "w":  # put the x-form first
             a, b = b, a
         a = np.broadcast_to(a, (*lead, *a.shape[-3:])).reshape(-1, vx, m)  # (P, VX, m)
         b = np.broadcast_to(b, (*lead, *b.shape[-3:])).reshape(-1, vw, m)  # (P, VW, m)
@@ -235,7 +240,7 @@ class Forms:
         circulant = b[..., (np.arange(m)[None, :] - np.arange(m)[:, None]) % m]  # (P, VW, m, m)
         out = np.matmul(a[:, None], circulant)  # (P, VW, VX, m)
         out = np.swapaxes(out, 1, 2).reshape(*lead, vx, vw, m)
-        return Forms(np.ascontiguousarray(out), m, self.scale * other.scale, bound)
+        return Forms(np.ascontiguousarray(out), m, self.scale * other.scale, bound, "xw")
 
     __rmul__ = __mul__
 
@@ -254,7 +259,7 @@ class Forms:
             out += np.take(flat[f], shifted[f], axis=-1)  # (R, T, m)
         out = np.moveaxis(out, 1, 0)
         out = np.moveaxis(out.reshape(rows, *a.shape[1:]), 0, axis)
-        return Forms(out, m, self.scale, bound)
+        return Forms(out, m, self.scale, bound, self.kind)
 
     # ---- into the field -----------------------------------------------------------------
     def field(self) -> np.ndarray:
