@@ -27,6 +27,7 @@ from symconv.verification.backward_forms import (
     vector_candidates,
 )
 
+from . import cli_runner
 from .strategies import small_specs
 from .test_verify_backward import _confirm
 from .zoo import backward as loops
@@ -176,15 +177,20 @@ def test_mutating_dout_is_mutated_input():
     assert verdict.notes[0].startswith("the output is a view of what was changed"), verdict.notes
 
 
-def test_wrong_on_the_second_call_is_not_correct():
+def test_state_that_turns_wrong_later_is_not_correct():
+    """Right on the symbolic call and the first numeric ones, then one entry off by one."""
     calls = itertools.count()
 
     def stateful(dout, w):
-        right = _right_dx(dout, w)
-        return right if next(calls) == 0 else right + 1
+        out = _right_dx(dout, w)
+        if next(calls) >= 3:  # from the third numeric call on
+            out = np.array(out, copy=True)
+            out[1, 3, 15, 15] += 1
+        return out
     verdict = verify(stateful, DX_SPEC, kind="input-gradient")
     assert verdict.status is Status.WRONG and not verdict.proved, str(verdict)
     assert "not faithful to the numbers" in " ".join(verdict.notes)
+    assert verdict.positions[0] == (1, 3, 15, 15), str(verdict)
 
 
 def test_a_data_branch_is_never_correct():
@@ -243,3 +249,40 @@ def test_references_agree_with_the_adjoint_module_on_numbers():
     y, wt = (rng.integers(-3, 4, s) for s in (T_SPEC.output_shape, T_SPEC.weight_shape))
     assert np.array_equal(zoo.transpose_by_zero_insertion(y, wt, **T_OPTIONS),
                           conv_transpose(y, wt, T_SPEC))
+
+
+# ---- the command line: the vector carrier, and the guard before any call ----
+
+@pytest.fixture
+def scale_dir(tmp_path, monkeypatch):
+    (tmp_path / "userscale.py").write_text(
+        "from functools import partial\n"
+        "from tests.zoo import backward_scale as z\n"
+        "dx = partial(z.im2col_dx, stride=2, pad=1, input_size=(16, 16))\n"
+        "dx_bad = partial(z.im2col_dx_overwrite, stride=2, pad=1, input_size=(16, 16))\n"
+        "big = partial(z.im2col_dx, stride=1, pad=1, input_size=(56, 56))\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import sys
+    monkeypatch.setitem(sys.modules, "tests", __import__("tests"))
+    return tmp_path
+
+
+@pytest.mark.parametrize("target, code, text", [
+    ("userscale:dx", 0, "CORRECT: proved equal to the spec"),
+    ("userscale:dx_bad", 1, "mistake: col2im overwrites instead of accumulating"),
+])
+def test_cli_runs_the_vector_carrier(scale_dir, capsys, target, code, text):
+    got, out, err = cli_runner.run_cli(capsys, "verify", target, "--kind", "input-gradient",
+                                       "--input", "2x4x16x16", "--kernel", "8x4x3x3",
+                                       "--stride", "2", "--padding", "1")
+    assert got == code, out + err
+    assert text in out and "vector carrier" in out, out
+
+
+def test_cli_refuses_an_oversized_backward_layer_before_any_call(scale_dir, capsys):
+    got, out, err = cli_runner.run_cli(capsys, "verify", "userscale:big", "--kind",
+                                       "input-gradient", "--input", "1x64x56x56", "--kernel",
+                                       "64x64x3x3", "--padding", "1", "--max-seconds", "1")
+    assert got == 2 and "Traceback" not in err, out + err
+    assert "is too big: estimated" in err and "vector carrier" in err, err
