@@ -2,7 +2,8 @@
 
 * :mod:`.core` - :func:`verify` (exact symbolic execution, or the randomized exact check)
 * :mod:`.backward`, :mod:`.backward_forms` - verify for backward code (input and weight
-  gradients, transposed convolution) and the catalogue of backward mistakes
+  gradients, transposed convolution) and the catalogue of backward mistakes;
+  :mod:`.backward_vector` runs them on the vector carrier, chunked by their second operand
 * :mod:`.vectorised` - the exact path at scale: user numpy code on the vector carrier, in chunks
   of the weight; :mod:`.packed` compares a chunk, :mod:`.naming` names mistakes chunk by chunk
 * :mod:`.symbolic` - what the exact paths share: a symbolic run's result, the confirmed example
