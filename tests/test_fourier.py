@@ -396,3 +396,20 @@ def test_forms_refuse_non_bilinear_products_even_of_single_variables():
     with pytest.raises(SymconvError, match="cannot add"):
         x1 + w1
     assert (x1 * w1).kind == "xw" and prove_fft(LINEAR, ConvSpec((1,), (1,)))
+
+
+def test_float_exact_matmul_equals_integer_matmul_near_its_bound():
+    rng = np.random.default_rng(1)
+    a = rng.integers(-2**20, 2**20, (3, 40, 64))
+    b = rng.integers(-2**20, 2**20, (3, 64, 5))
+    bound = int((np.abs(a).max() * np.abs(b).max()) * 64)
+    assert bound < carrier_module.FLOAT_EXACT
+    assert np.array_equal(carrier_module._matmul(a, b, bound), a @ b)
+    big = np.array([[2**40 + 1]]), np.array([[2**20 + 1]])
+    assert carrier_module._matmul(*big, 2**61)[0, 0] == (2**40 + 1) * (2**20 + 1)  # int path
+
+
+def test_integer_path_proves_the_same(monkeypatch):
+    monkeypatch.setattr(carrier_module, "FLOAT_EXACT", 0)
+    assert prove_fft(LINEAR, ConvSpec((5, 4), (2, 3), padding=1))
+    assert not prove_fft(LINEAR, ConvSpec((4,), (3,)), size=5)

@@ -100,6 +100,27 @@ def idft(a: Any, root: Root | tuple[Root, ...], axes: tuple[int, ...] = (-1,)) -
     return dft(a, root, axes, inverse=True)
 
 
+#: Integers of magnitude below 2**53 are exact in float64, and so is every sum of them whose
+#: terms' magnitudes add up to less than 2**53, in any order of summation.
+FLOAT_EXACT = 2**53
+
+
+def _matmul(a: np.ndarray, b: np.ndarray, bound: int) -> np.ndarray:
+    """``a @ b`` of integer arrays, exactly; ``bound`` bounds Σ|a_ik·b_kj| for every entry.
+
+    Below :data:`FLOAT_EXACT` the product runs in float64 (BLAS): every operand, product and
+    partial sum is then an integer of magnitude below 2**53, so no rounding happens in any
+    summation order and the result converts back to the same int64 values; above it, numpy's
+    int64 (or, past :data:`INT64_SAFE`, Python int) matmul.
+
+    >>> _matmul(np.array([[3, -1]]), np.array([[2], [5]]), 11).tolist()
+    [[1]]
+    """
+    if a.dtype == object or b.dtype == object or bound >= FLOAT_EXACT:
+        return np.matmul(a, b)
+    return np.matmul(a.astype(np.float64), b.astype(np.float64)).astype(np.int64)
+
+
 _FUNCTIONS: dict[Any, str] = {np.pad: "pad", np.roll: "roll", np.flip: "flip", np.sum: "sum",
                               np.moveaxis: "moveaxis"}
 
@@ -238,7 +259,7 @@ class Forms:
         # cyclic convolution of the group-ring coefficients as one batched matrix product:
         # (a ⊛ b)[k] = Σ_e a[e]·b[k - e], i.e. a @ C with C[e, k] = b[(k - e) mod m]
         circulant = b[..., (np.arange(m)[None, :] - np.arange(m)[:, None]) % m]  # (P, VW, m, m)
-        out = np.matmul(a[:, None], circulant)  # (P, VW, VX, m)
+        out = _matmul(a[:, None], circulant, bound)  # (P, VW, VX, m)
         out = np.swapaxes(out, 1, 2).reshape(*lead, vx, vw, m)
         return Forms(np.ascontiguousarray(out), m, self.scale * other.scale, bound, "xw")
 
@@ -268,7 +289,7 @@ class Forms:
         r = reduction_matrix(self.order)
         bound = self.bound * int(np.abs(r).sum(axis=0).max(initial=1))
         data = self._safe(self.data, bound)
-        return data @ (r.astype(object) if data.dtype == object else r)
+        return _matmul(data, r.astype(object) if data.dtype == object else r, bound)
 
     def polynomials(self, x_names: list[str], w_names: list[str]) -> np.ndarray:
         """The entries as exact :class:`~symconv.ring.Polynomial` (object array), when every
