@@ -309,27 +309,26 @@ def _placed(spec: ConvSpec, y: Any, w: Any, **changes: Any) -> Any:
 
 
 def _overwritten(spec: ConvSpec, y: Any, w: Any, which: str) -> Any:
-    """:func:`scatter` with ``overwrite=which``: at each input position only the taps of the
-    last (first) output window in row-major order that reaches it are kept."""
-    k, s, d, size = spec.kernel_size, spec.stride, spec.dilation, spec.input_size
-    left = np.array([pl for pl, _ in spec.pads])
-    grid = np.stack(np.meshgrid(*map(np.arange, size), indexing="ij"), axis=-1)  # (*I, r)
-    taps = list(np.ndindex(*k))
-    o = np.stack([(grid + left - np.array(u) * np.array(d)) for u in taps])  # (T, *I, r)
-    valid = ((o % np.array(s)) == 0).all(-1) & ((o >= 0) & (o // np.array(s) < np.array(
-        spec.output_size))).all(-1)
-    flat = np.ravel_multi_index(tuple(np.moveaxis(np.clip(o // np.array(s), 0, np.array(
-        spec.output_size) - 1), -1, 0)), spec.output_size)
-    rank = np.where(valid, flat if which == "last" else -flat, np.iinfo(np.int64).min)
-    keep = valid & (rank == rank.max(axis=0))
-    out = np.zeros_like(y, shape=spec.input_shape)
-    for t, u in enumerate(taps):  # tap u alone: a 1-tap layer, its window shifted by u*d
-        if keep[t].any():
-            tap = w[(slice(None),) * 2 + tuple(slice(i, i + 1) for i in u)]
-            part = _window(_placed(spec, y, tap, kernel_size=(1,) * spec.rank), tuple(
-                int(b) - i * dd for b, i, dd in zip(left, u, d)), size)
-            out = out + part * keep[t].astype(np.int64)
-    return out
+    """:func:`scatter` with ``overwrite=which``, as numpy's fancy assignment does it: every
+    window's column written to the input in row-major order of the output positions (reversed
+    for ``'first'``), a later write replacing an earlier one at the same position."""
+    n, g, size, k, out = spec.batch, spec.groups, spec.input_size, spec.kernel_size, \
+        spec.output_size
+    taps, outputs = math.prod(k), math.prod(out)
+    cols = np.einsum("gfcu,ngfo->ngcuo", w.reshape(g, spec.group_out_channels,
+                                                   spec.group_in_channels, taps),
+                     y.reshape(n, g, spec.group_out_channels, outputs))
+    u = np.array(list(np.ndindex(*k)), dtype=np.int64).reshape(taps, 1, -1)
+    o = np.array(list(np.ndindex(*out)), dtype=np.int64).reshape(1, outputs, -1)
+    pos = o * np.array(spec.stride) + u * np.array(spec.dilation) - np.array(
+        [pl for pl, _ in spec.pads])  # (taps, outputs, rank)
+    tap, at = np.nonzero(((pos >= 0) & (pos < np.array(size))).all(-1))
+    order = np.lexsort((tap, at if which == "last" else -at))  # the winner written last
+    target = np.ravel_multi_index(tuple(pos[tap, at].T), size)[order]
+    buffer = np.zeros_like(y, shape=(n, spec.in_channels, math.prod(size)))
+    buffer[:, :, target] = cols.reshape(n, spec.in_channels, taps * outputs)[
+        :, :, (tap * outputs + at)[order]]
+    return buffer.reshape(spec.input_shape)
 
 
 def vector_candidates(spec: ConvSpec, kind: BackwardKind
