@@ -274,11 +274,12 @@ class Forms:
         bound = self.bound * cols
         a = np.moveaxis(self._safe(self.data, bound), axis, 0)  # (F, rest..., m)
         flat = a.reshape(cols, -1, m)
-        out = np.zeros((flat.shape[1], rows, m), dtype=flat.dtype)
-        shifted = (np.arange(m)[None, :] - exponents.T[:, :, None]) % m  # (F, T, m)
-        for f in range(cols):  # ζ^k shifts the coefficients by k
-            out += np.take(flat[f], shifted[f], axis=-1)  # (R, T, m)
-        out = np.moveaxis(out, 1, 0)
+        out = np.zeros((rows, flat.shape[1], m), dtype=flat.dtype)
+        doubled = np.concatenate([flat, flat], axis=-1)  # a shift by k is a window of this
+        start = (-exponents) % m  # out[t, :, e] += flat[f, :, e - E[t, f]]
+        for t in range(rows):  # ζ^k shifts the coefficients by k
+            for f in range(cols):
+                out[t] += doubled[f, :, start[t, f]:start[t, f] + m]
         out = np.moveaxis(out.reshape(rows, *a.shape[1:]), 0, axis)
         return Forms(out, m, self.scale, bound, self.kind)
 
