@@ -147,6 +147,20 @@ def test_vector_and_polynomial_carriers_agree(spec, kind, pick):
     assert (pick % len(options) == 0) <= (vector.status is Status.CORRECT)
 
 
+@pytest.mark.parametrize("mode", ["reflect", "circular", "replicate"])
+def test_weight_gradient_carriers_agree_for_every_padding_mode(mode):
+    spec = ConvSpec((6, 5), (3, 2), padding=1, padding_mode=mode, in_channels=2, out_channels=2)
+    kind = BackwardKind.WEIGHT_GRADIENT
+    options = [backward_task(spec, kind).reference] + [f for _, f in vector_candidates(spec, kind)]
+    for fn in options:
+        vector = verify(fn, spec, kind=kind, carrier="vector")
+        polynomial = verify(fn, spec, kind=kind, carrier="polynomial")
+        assert vector.method.startswith(VECTOR), str(vector)
+        assert (vector.status, vector.mistake_kinds) == (polynomial.status,
+                                                         polynomial.mistake_kinds)
+    assert verify(options[0], spec, kind=kind, carrier="vector").proved
+
+
 # ---- attacks ----
 
 def _right_dx(dout, w):

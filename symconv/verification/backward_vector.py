@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..spec import ConvSpec
-from ..vector import FormArray, Space, space_tensor
+from ..vector import FormArray, Space, UnsupportedError, space_tensor
 from ..vector.chunks import chunk_bounds
 from .backward_forms import BackwardTask, cases, vector_candidates
 from .packed import Sorted
@@ -94,7 +94,7 @@ class _Namer:
                 return
             self.alive = list(vector_candidates(self.spec, self.task.kind))
         a, b = _operands(self.space, self.task, bounds)
-        self.alive = [(m, f) for m, f in self.alive if Sorted(compared.got, f(a, b)).equal]
+        self.alive = [(m, f) for m, f in self.alive if _matches(compared.got, f, a, b)]
 
     def result(self) -> tuple[tuple[Mistake, ...], tuple[str, ...]]:
         if self.why:
@@ -102,6 +102,15 @@ class _Namer:
         found = tuple(m for m, _ in self.alive or ())
         return found, () if found else ("no known backward mistake matches this output "
                                         "exactly",)
+
+
+def _matches(got: FormArray, formulation: Callable[[Any, Any], Any], a: FormArray,
+             b: FormArray) -> bool:
+    """fn's chunk equals the formulation's (one the carrier cannot build names nothing)."""
+    try:
+        return Sorted(got, formulation(a, b)).equal
+    except UnsupportedError:
+        return False
 
 
 def _operands(space: Space, task: BackwardTask, bounds: tuple[int, int]
@@ -151,8 +160,7 @@ def _decided(spec: ConvSpec, task: BackwardTask, found: Followed, todo: list[Any
                                 f"({found.products} products)", start,
                                 notes=(how,) if len(bounds) > 1 else ()), forms)
     mistakes, notes = namer.result()
-    wrong = _wrong(spec, task.kind, found.failing, found.positions, found.terms, forms,
-                   (how, *notes), mistakes, start, task.out_shape)
-    return wrong
+    return _wrong(spec, task.kind, found.failing, found.positions, found.terms, forms,
+                  (how, *notes), mistakes, start, task.out_shape)
 
 
