@@ -35,7 +35,7 @@ from ..errors import SymconvError
 from ..vector import FormArray
 
 __all__ = ["Times", "EntrySum", "Hadamard", "Dot", "MatProd", "Entry", "Rows", "Vec", "FloorDiv",
-           "tensor", "evaluate", "take", "DisplayError"]
+           "Iverson", "Transposed", "tensor", "evaluate", "take", "DisplayError"]
 
 
 class DisplayError(SymconvError):
@@ -83,6 +83,14 @@ class Vec(_Node):
 
 class FloorDiv(_Node):
     """``floor(a / b)`` printed as a floored fraction, kept unevaluated."""
+
+
+class Iverson(_Node):
+    """``[a = b]``: 1 where the two index expressions are equal, else 0 (kept unevaluated)."""
+
+
+class Transposed(_Node):
+    """``M^T`` of a matrix expression (a row of entries printed as a column vector)."""
 
 
 class Rows(_Node):
@@ -195,6 +203,8 @@ def evaluate(expr: Any, binding: Mapping[str, np.ndarray],
         return _total([ev(a) for a in expr.args])
     if isinstance(expr, sympy.Mul | Times):
         out: Any = ev(expr.args[0])
+        if isinstance(expr.args[0], Iverson) and isinstance(out, int) and out == 0:
+            return 0  # a false bracket is a strong zero: the other factors are not read
         for a in expr.args[1:]:
             out = out * ev(a)
         return out
@@ -204,6 +214,10 @@ def evaluate(expr: Any, binding: Mapping[str, np.ndarray],
     if isinstance(expr, FloorDiv):
         top, bottom = (Fraction(ev(a)) for a in expr.args)
         return (top / bottom).numerator // (top / bottom).denominator
+    if isinstance(expr, Iverson):  # [a = b]; tuples compare entry by entry
+        pairs = zip(*expr.args) if isinstance(expr.args[0], sympy.Tuple) else [expr.args]
+        equal = np.logical_and.reduce([np.equal(ev(a), ev(b)) for a, b in pairs])
+        return equal.astype(np.int64) if isinstance(equal, np.ndarray) else int(bool(equal))
     if isinstance(expr, sympy.Sum):
         return _sum(expr.function, list(expr.limits), binding, env)
     if isinstance(expr, sympy.MatrixBase):
@@ -215,6 +229,8 @@ def evaluate(expr: Any, binding: Mapping[str, np.ndarray],
         if a.shape != b.shape:
             raise DisplayError(f"hadamard: shapes {a.shape} and {b.shape} differ")
         return a * b
+    if isinstance(expr, Transposed):
+        return _array(ev(expr.args[0])).T
     if isinstance(expr, Vec):
         return _array(ev(expr.args[0])).reshape(1, -1)
     if isinstance(expr, Dot):

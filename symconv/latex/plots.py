@@ -51,7 +51,8 @@ def _draw_grid(ax: Any, grid: Grid, x0: float, cell: float, symbolic: bool) -> N
 
 def _mathtext(op: str) -> str:
     return {r"\longrightarrow": r"\rightarrow", r"\xrightarrow{\text{flip}}":
-            r"\overset{\mathrm{flip}}{\rightarrow}"}.get(op, op)
+            r"\overset{\mathrm{flip}}{\rightarrow}",
+            r"\xrightarrow{\top}": r"\overset{\top}{\rightarrow}"}.get(op, op)
 
 
 def figure_image(figure: Figure, fmt: str = "png", dpi: int = 150) -> bytes:

@@ -31,7 +31,19 @@ from typing import Any
 import sympy
 from sympy.printing.latex import LatexPrinter
 
-from .display import Dot, Entry, EntrySum, FloorDiv, Hadamard, MatProd, Rows, Times, Vec
+from .display import (
+    Dot,
+    Entry,
+    EntrySum,
+    FloorDiv,
+    Hadamard,
+    Iverson,
+    MatProd,
+    Rows,
+    Times,
+    Transposed,
+    Vec,
+)
 
 __all__ = ["ConvLatexPrinter", "environment", "width_em", "MAX_COLUMNS"]
 
@@ -158,6 +170,14 @@ class ConvLatexPrinter(LatexPrinter):
         top, bottom = (self._print(a) for a in expr.args)
         return r"\left\lfloor \frac{" + top + "}{" + bottom + r"} \right\rfloor"
 
+    def _print_Iverson(self, expr: Iverson) -> str:
+        a, b = ("(" + ", ".join(self._print(v) for v in x) + ")" if isinstance(x, sympy.Tuple)
+                else self._print(x) for x in expr.args)
+        return r"\left[" + a + " = " + b + r"\right]"
+
+    def _print_Transposed(self, expr: Transposed) -> str:
+        return self._print(expr.args[0]) + r"^{\top}"
+
     def _print_Rows(self, expr: Rows) -> str:
         return " + ".join(self._print(r) for r in expr.args)
 
@@ -184,6 +204,12 @@ class ConvLatexPrinter(LatexPrinter):
         if isinstance(expr, Dot) and all(isinstance(a, sympy.MatrixBase) for a in expr.args):
             a, b = (self._print_MatrixBase(m) for m in expr.args)
             return [a, r"\cdot " + b + r"^{\top}"]
+        if isinstance(expr, sympy.Sum) and isinstance(expr.function, Times) and \
+                len(expr.function.args) > 2:  # the last factor on the next line
+            head, last = expr.function.args[:-1], expr.function.args[-1]
+            sums = self._print(expr)[:-len(self._print(expr.function))]
+            return [sums + r"\left(" + r" \cdot ".join(self._print(a) for a in head) +
+                    r" \right.", r"\cdot \left. " + self._print(last) + r"\right)"]
         if isinstance(expr, EntrySum) and isinstance(expr.args[0], Hadamard):
             a, b = (self._print(m) for m in expr.args[0].args)
             return [r"\operatorname{sum}\left(" + a + r" \right.",

@@ -34,11 +34,14 @@ from ..forms import (
     im2col_matmul,
 )
 from ..spec import ConvSpec
+from ..theorem import not_applicable
 from ..theorems import get_theorem, prove, theorem_names, window_counts
+from .backward import BACKWARD, CLAIMS, RECIPES, backward_text, backward_where
 from .derivation import Derivation, Step, names_used
 from .display import FloorDiv, Times
 from .figures import figures_for
 from .layer import Layer, view
+from .matrix_figures import backward_figures
 from .names import Names
 
 __all__ = ["derive", "derivations"]
@@ -203,6 +206,7 @@ _RECIPES: dict[str, tuple[str, _Recipe]] = {
         "True convolution is cross-correlation with a flipped kernel", _flip_chain),
     "flip-is-involution": ("Flipping a kernel twice gives it back", _involution_chain),
     "output-size": ("The output size formula counts the windows", _output_size_chain),
+    **RECIPES,  # the backward theorems (symconv.latex.backward)
 }
 
 
@@ -232,6 +236,7 @@ _CLAIMS = {
     "flip-is-involution": r"flipping the kernel twice gives the kernel back",
     "output-size": r"the output length $\lfloor (i + p_l + p_r - d(k-1) - 1)/s \rfloor + 1$ "
                    r"is the number of window positions that fit in the padded input",
+    **CLAIMS,
 }
 
 
@@ -286,8 +291,12 @@ def derive(name: str, spec: ConvSpec | None = None, *, names: Names | str | None
         raise SymconvError("spec: expected a ConvSpec, e.g. ConvSpec((5, 5), (3, 3)), got "
                            f"{type(spec).__name__}")
     fastest = name == _FASTEST
+    if name in BACKWARD and not_applicable(get_theorem(name), spec):
+        raise SymconvError(f"spec: {not_applicable(get_theorem(name), spec)}; use "
+                           "padding_mode='zeros'")
     layer = Layer(spec, names, layout=Im2colLayout.BATCH_FASTEST if fastest
-                  else Im2colLayout.BATCH_SLOWEST)
+                  else Im2colLayout.BATCH_SLOWEST,  # backward sides: degree 3, ring carrier
+                  vector=False if name in BACKWARD else None)
     if name == "example":
         numbers = Layer(spec, names, CLASSIC_IMAGE[None, None], CLASSIC_KERNEL[None, None])
         title, steps = "The classic worked example: top-left output 4", _example(layer, numbers)
@@ -298,8 +307,9 @@ def derive(name: str, spec: ConvSpec | None = None, *, names: Names | str | None
     else:
         title, recipe = _RECIPES[name]
         steps = recipe(layer)
-        proofs, figures, labels = (_theorem_proof(name, spec),), figures_for(layer, name), \
-            layer.labels
+        proofs, labels = (_theorem_proof(name, spec),), layer.labels
+        figures = backward_figures(layer, name) if name in BACKWARD else \
+            figures_for(layer, name)
     used, indices = names_used(steps)
     used |= {key for figure in figures for panel in figure.panels if not isinstance(panel, str)
              for key, label in labels.items() if panel.label == label}
@@ -307,7 +317,10 @@ def derive(name: str, spec: ConvSpec | None = None, *, names: Names | str | None
         intro = (_example_intro(names), _CLAIMS["example"])
     else:
         intro = (layer.size_text(used, indices), _CLAIMS[name])
+        if name in BACKWARD:  # long names: let the defining sentences stretch, not overflow
+            intro = (r"{\sloppy " + intro[0] + " " + backward_text(layer, name, used, indices)
+                     + r"\par}", intro[1])
     return Derivation(name=name, title=title, spec=spec, names=names, labels=labels,
                       steps=tuple(steps), intro=intro, proofs=proofs, figures=figures,
-                      where=tuple(layer.where(used)))
+                      where=tuple(layer.where(used) + backward_where(layer, name, used)))
 
