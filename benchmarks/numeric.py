@@ -1,6 +1,6 @@
 """Time symconv.numeric against torch CPU conv2d and scipy.signal.correlate2d, in one run.
 
-    python benchmarks/numeric.py [--threads N] [--repeats R] [--quick] [--methods]
+    python benchmarks/numeric.py [--threads N] [--repeats R] [--quick] [--methods] [--winograd-only]
 
 Table 1: the convolution layers of ResNet-50 (stem 7x7/2 on 224x224, then the 1x1 and 3x3 layers
 of each stage, the stride-2 3x3 and 1x1 projections), batch 1 and 8, float32.  ``method='auto'``
@@ -8,6 +8,9 @@ is timed (every path too with ``--methods``); ``ratio = symconv auto / torch``, 
 median of ``R`` runs after a warm-up.  torch and numpy's BLAS get the same thread count: the
 variables OpenBLAS/MKL/OpenMP read are set *before* numpy is imported.
 Table 2: single-channel 2-D float32 images against ``scipy.signal.correlate2d`` (mode 'valid').
+Table 3: ``method='winograd'`` against torch on the stride-1 3x3 layers of ResNet-50, batch 1 and
+8, with im2col beside it; ``ratio = winograd / torch``, median of ``R`` runs, the load average
+printed before and after (other processes on the machine distort every ratio).
 Not run in CI: it needs torch and takes a couple of minutes.
 """
 
@@ -24,6 +27,8 @@ ap.add_argument("--repeats", type=int, default=5)
 ap.add_argument("--quick", action="store_true", help="batch 1 only")
 ap.add_argument("--methods", action="store_true",
                 help="also time every path on every layer (slow: the FFT on many channels)")
+ap.add_argument("--winograd-only", action="store_true",
+                help="only table 3: winograd against torch on the stride-1 3x3 layers")
 ARGS = ap.parse_args()
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(ARGS.threads)
@@ -32,6 +37,7 @@ import numpy as np  # noqa: E402  (after the thread variables)
 import scipy.signal  # noqa: E402
 
 from symconv import ConvSpec, numeric  # noqa: E402
+from symconv.numeric import _winograd  # noqa: E402
 
 try:
     import torch  # noqa: E402
@@ -120,17 +126,54 @@ def scipy_table() -> list[float]:
     return ratios
 
 
+def load() -> str:
+    return "load average " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def winograd_table(batches: tuple[int, ...]) -> list[float]:
+    rng = np.random.default_rng(2)
+    print(f"\n{'3x3 stride-1 layer':<19}{'N':>3}{'tile':>6}{'winograd':>10}{'im2col':>9}"
+          f"{'torch':>9}{'ratio':>7}   ({load()})")
+    ratios = []
+    for name, size, c, f, k, s, p in RESNET50:
+        if k != 3 or s != 1:
+            continue
+        for n in batches:
+            spec = ConvSpec((size, size), (k, k), in_channels=c, out_channels=f, batch=n,
+                            padding=p)
+            x = rng.standard_normal(spec.input_shape).astype(np.float32)
+            w = rng.standard_normal(spec.weight_shape).astype(np.float32)
+            tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+            with torch.no_grad():
+                t_torch = timed(ARGS.repeats, torch.nn.functional.conv2d, tx, tw, padding=p)
+            t_wino = timed(ARGS.repeats, numeric.conv, x, w, spec, "winograd")
+            t_col = timed(ARGS.repeats, numeric.conv, x, w, spec, "im2col")
+            ratios.append(t_wino / t_torch)
+            tile = "x".join(map(str, _winograd.tile_sizes(spec)))
+            print(f"{name:<19}{n:>3}{tile:>6}{t_wino * 1e3:>8.2f}ms{t_col * 1e3:>7.2f}ms"
+                  f"{t_torch * 1e3:>7.2f}ms{ratios[-1]:>7.2f}", flush=True)
+    print(f"median ratio winograd/torch over {len(ratios)} stride-1 3x3 layers: "
+          f"{np.median(ratios):.2f} (target <= 1.0; {load()})")
+    return ratios
+
+
 def main() -> None:
     print(f"threads: torch.set_num_threads({ARGS.threads}); numpy BLAS via OMP/OPENBLAS/"
           f"MKL_NUM_THREADS={ARGS.threads}; numpy.fft is single-threaded.  numpy "
-          f"{np.__version__}, torch {torch.__version__}; median of {ARGS.repeats} runs.\n")
-    ratios = resnet_table((1,) if ARGS.quick else (1, 8), per_method=ARGS.methods)
+          f"{np.__version__}, torch {torch.__version__}; median of {ARGS.repeats} runs; "
+          f"{load()}.\n")
+    batches = (1,) if ARGS.quick else (1, 8)
+    if ARGS.winograd_only:
+        winograd_table(batches)
+        return
+    ratios = resnet_table(batches, per_method=ARGS.methods)
     print(f"median ratio symconv/torch over {len(ratios)} ResNet-50 layers: "
           f"{np.median(ratios):.2f} (target <= 1.5)")
     single = scipy_table()
     big = [r for (_, k), r in zip(SINGLE, single) if k >= 5]
     print(f"median ratio symconv/correlate2d: {np.median(single):.3f} overall, "
           f"{np.median(big):.3f} for kernels >= 5x5 (target < 1)")
+    winograd_table(batches)
 
 
 if __name__ == "__main__":

@@ -165,3 +165,43 @@ def test_transpose_refuses_winograd_and_auto_never_breaks_it() -> None:
     with pytest.raises(SpecError, match=r"^method: 'winograd' computes the forward"):
         numeric.conv_transpose(y, w, spec, method="winograd")
     assert numeric.conv_transpose(y, w, spec).shape == spec.input_shape
+
+
+def test_auto_takes_winograd_for_float32_only() -> None:
+    spec = ConvSpec((14, 14), (3, 3), in_channels=32, out_channels=32, batch=2, padding=1)
+    assert numeric.choose_method(spec) is numeric.Method.WINOGRAD
+    x, w = draw(spec, 3, np.float32)
+    np.testing.assert_array_equal(numeric.conv(x, w, spec), numeric.conv(x, w, spec, "winograd"))
+    # float64 on integer values: auto stays exact (symconv convert compares with array_equal)
+    rng = np.random.default_rng(0)
+    xi = rng.integers(-9, 10, spec.input_shape).astype(np.float64)
+    wi = rng.integers(-9, 10, spec.weight_shape).astype(np.float64)
+    exact = numeric.conv(xi.astype(int), wi.astype(int), spec, "direct")
+    np.testing.assert_array_equal(numeric.conv(xi, wi, spec), exact)
+    assert not np.array_equal(numeric.conv(xi, wi, spec, "winograd"), exact)  # why: it rounds
+
+
+@pytest.mark.parametrize(("spec", "method"), [
+    (ConvSpec((7, 7), (3, 3), in_channels=512, out_channels=512), "im2col"),  # 4 tiles
+    (ConvSpec((7, 7), (3, 3), in_channels=512, out_channels=512, batch=8), "winograd"),
+    (ConvSpec((32, 32), (3, 3), in_channels=16, out_channels=16, batch=8), "im2col"),
+    (ConvSpec((56, 56), (3, 3), in_channels=64, out_channels=64, stride=2), "im2col"),
+    (ConvSpec((56, 56), (3, 3), in_channels=64, out_channels=64, dilation=2), "im2col"),
+    (ConvSpec((56, 56), (5, 5), in_channels=64, out_channels=64), "im2col"),  # not measured
+    (ConvSpec((56, 56), (3, 3), in_channels=64, out_channels=64, groups=4), "im2col"),
+])
+def test_choose_method_rule(spec: ConvSpec, method: str) -> None:
+    assert numeric.choose_method(spec).value == method
+
+
+@pytest.mark.parametrize("block_tiles", [1, 5, 20, 10_000])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_blocks_and_threads_cover_every_tile(monkeypatch: pytest.MonkeyPatch, block_tiles: int,
+                                             workers: int) -> None:
+    monkeypatch.setattr(_winograd, "BLOCK_TILES", block_tiles)
+    monkeypatch.setattr(_winograd, "WORKERS", workers)
+    for spec in [ConvSpec((13, 10), (3, 3), in_channels=3, out_channels=2, batch=3, padding=1),
+                 ConvSpec((17,), (5,), in_channels=2, out_channels=3, batch=2, padding=(0, 2))]:
+        x, w = draw(spec, block_tiles)
+        assert_close(numeric.conv(x, w, spec, "winograd"), numeric.conv(x, w, spec, "direct"),
+                     x, w, spec, RTOL64)

@@ -58,9 +58,16 @@ def choose_method(spec: ConvSpec) -> Method:
     thread): a 1x1 kernel is a plain GEMM (direct); the FFT needs stride 1, at least 49 taps and
     few channels, ``C/G * F/G <= taps / 2`` (224x224 single channel: 7x7 0.64 ms vs im2col
     0.79 ms, 11x11 0.64 vs 1.84; but 3->16 channels 7x7: FFT 12 ms vs im2col 4 ms, and 5x5
-    never wins); everything else goes to im2col, one GEMM per sample and group.
+    never wins); a 2-D 3x3 stride-1 layer with at least 32 channels in and out per group and
+    at least 32 tiles of 4x4 outputs in the batch goes to Winograd F(4x4, 3x3) (one thread, CPU
+    time: 56x56x64 batch 1 2.0 ms vs im2col 3.1, 28x28x128 batch 8 11.9 vs 20.6, 7x7x512 batch
+    8 21 vs 25; but 7x7x512 batch 1, 4 tiles, 12.5 vs 3.6: the 36 transformed filters cost
+    more than they save; 32x32x16 batch 8 1.3 vs 1.3); everything else goes to im2col, one
+    GEMM per sample and group.
 
     >>> choose_method(ConvSpec((56, 56), (3, 3), in_channels=64, out_channels=64)).value
+    'winograd'
+    >>> choose_method(ConvSpec((7, 7), (3, 3), in_channels=512, out_channels=512)).value
     'im2col'
     >>> choose_method(ConvSpec((224, 224), (11, 11))).value
     'fft'
@@ -71,9 +78,22 @@ def choose_method(spec: ConvSpec) -> Method:
     if taps == 1:
         return Method.DIRECT
     channels = spec.group_in_channels * spec.group_out_channels
-    if all(s == 1 for s in spec.stride) and taps >= 49 and 2 * channels <= taps:
+    stride_one = all(s == 1 for s in spec.stride)
+    if stride_one and taps >= 49 and 2 * channels <= taps:
         return Method.FFT
+    if (stride_one and spec.rank == 2 and spec.kernel_size == (3, 3)
+            and all(d == 1 for d in spec.dilation)
+            and min(spec.group_in_channels, spec.group_out_channels) >= WINOGRAD_MIN_CHANNELS
+            and spec.batch * math.prod(-(-o // 4) for o in spec.output_size)
+            >= WINOGRAD_MIN_TILES):
+        return Method.WINOGRAD
     return Method.IM2COL
+
+
+#: ``auto`` takes Winograd from this many channels per group (in and out) ...
+WINOGRAD_MIN_CHANNELS = 32
+#: ... and this many 4x4 output tiles in the batch (the filter transform must pay for itself).
+WINOGRAD_MIN_TILES = 32
 
 
 def _prepare(x: np.ndarray, w: np.ndarray, reduction: int) -> tuple[np.ndarray, np.ndarray,
@@ -95,6 +115,10 @@ def conv(x: np.ndarray, w: np.ndarray, spec: ConvSpec,
     path rounds its float64 result only when :func:`error_bound` is below 1/4 and otherwise takes
     the exact im2col path, and ``'winograd'`` (rank 1-2, stride 1, dilation 1, at most 5 taps per
     axis; other layers are refused) runs on floats only, integers taking the exact im2col path.
+    Winograd's transforms amplify rounding (float32 F(4x4, 3x3): max error about 6e-6 of the
+    largest output, some 40x the direct path's, see ``benchmarks/winograd_error.py``), which
+    :func:`error_bound` does not cover; ``'auto'`` takes it for float32 (and narrower) inputs
+    only, so float64 results (exact on integer-valued data) keep their accuracy.
 
     >>> spec = ConvSpec((4,), (2,), stride=2, padding=1, padding_mode="circular")
     >>> conv(np.array([[[1, 2, 3, 4]]]), np.array([[[10, 1]]]), spec, "direct")
@@ -105,6 +129,8 @@ def conv(x: np.ndarray, w: np.ndarray, spec: ConvSpec,
     x, w, arith, dtype = _prepare(x, w, spec.products_per_output)
     if choice is Method.AUTO:
         choice = choose_method(spec)
+        if choice is Method.WINOGRAD and np.dtype(dtype).itemsize > 4:
+            choice = Method.IM2COL  # float64 asked for accuracy: auto trades it only in float32
     if choice is Method.FFT and arith is not Arithmetic.FLOAT:
         if arith is Arithmetic.INT64 and _fft_rounds_exactly(x, w, spec, transposed=False):
             return np.rint(_paths.fft(pad(x, spec), w, spec, np.dtype(np.float64))).astype(dtype)

@@ -20,6 +20,7 @@ correlation up to a rounding error that grows with ``α`` (see ``benchmarks/wino
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import math
 
@@ -112,18 +113,41 @@ def _padded(x: np.ndarray, spec: ConvSpec, full: tuple[int, ...], dtype: np.dtyp
     return grown
 
 
-def _tiles(xp: np.ndarray, tile: tuple[int, ...], alphas: tuple[int, ...],
-           count: tuple[int, ...]) -> np.ndarray:
-    """``(α^rank, C, N·tiles)``: every tile of ``xp (N, C, *P)``, gathered by a strided view."""
-    n, c = xp.shape[:2]
-    sn, sc, *sp = xp.strides
-    view = as_strided(xp, (*alphas, c, n, *count),
-                      (*sp, sc, sn, *(s * t for s, t in zip(sp, tile))), writeable=False)
-    return np.ascontiguousarray(view).reshape(math.prod(alphas), c, -1)
+def _along_axes(mats: list[np.ndarray], a: np.ndarray, sizes: tuple[int, ...]) -> np.ndarray:
+    """Apply ``mats[i]`` to axis ``i`` of ``a`` viewed as ``(*sizes, rest)``: one batched GEMM
+    per axis (the separable form of the Kronecker product, ``α`` times fewer flops)."""
+    shape = list(sizes)
+    for i, matrix in enumerate(mats):
+        lead = math.prod(shape[:i])
+        a = np.matmul(matrix, a.reshape(lead, shape[i], -1))
+        shape[i] = matrix.shape[0]
+    return a.reshape(math.prod(shape), -1)
+
+
+#: Tiles per block: a block's gathered tiles, transforms and products stay in cache together.
+BLOCK_TILES = 256
+#: Threads that run blocks side by side (numpy releases the GIL in copies and GEMMs).
+WORKERS = 2
+
+
+@functools.lru_cache(maxsize=1)
+def _pool() -> concurrent.futures.ThreadPoolExecutor:
+    return concurrent.futures.ThreadPoolExecutor(WORKERS, thread_name_prefix="symconv-winograd")
+
+
+def _blocks(n: int, count: tuple[int, ...]) -> list[tuple[slice, slice]]:
+    """(images, first-axis tile rows) of each block: whole images when they are small."""
+    per_image, per_row = math.prod(count), math.prod(count[1:])
+    if per_image >= BLOCK_TILES:
+        rows = max(1, BLOCK_TILES // per_row)
+        return [(slice(b, b + 1), slice(t, min(t + rows, count[0])))
+                for b in range(n) for t in range(0, count[0], rows)]
+    images = max(1, BLOCK_TILES // per_image)
+    return [(slice(b, min(b + images, n)), slice(None)) for b in range(0, n, images)]
 
 
 def winograd(x: np.ndarray, w: np.ndarray, spec: ConvSpec, dtype: np.dtype,
-             tile: tuple[int, ...] | None = None) -> np.ndarray:
+             tile: tuple[int, ...] | None = None, separable: bool = True) -> np.ndarray:
     """The layer ``spec`` by tiled Winograd with ``tile`` outputs per axis (default
     :func:`tile_sizes`), on float ``x (N, C, *in)`` and ``w (F, C/G, *k)``: ``(N, F, *out)``.
 
@@ -134,28 +158,45 @@ def winograd(x: np.ndarray, w: np.ndarray, spec: ConvSpec, dtype: np.dtype,
     """
     check_spec(spec)
     dtype = np.dtype(dtype)
-    taps = spec.kernel_size
+    rank, taps = spec.rank, spec.kernel_size
     tile = tile_sizes(spec) if tile is None else tuple(tile)
     alphas = tuple(m + r - 1 for m, r in zip(tile, taps))
     out = spec.output_size
     count = tuple(-(-o // m) for o, m in zip(out, tile))
     AT, G, BT = _kron_matrices(tile, taps, dtype.str)
-    n, groups, cg, fg = spec.batch, spec.groups, spec.group_in_channels, spec.group_out_channels
+    per_axis = [tuple(M.astype(dtype) for M in _axis_matrices(m, r)) for m, r in zip(tile, taps)]
+    n, c, f = spec.batch, spec.in_channels, spec.out_channels
+    groups, cg, fg = spec.groups, spec.group_in_channels, spec.group_out_channels
     a2 = math.prod(alphas)
     full = tuple(k * m + r - 1 for k, m, r in zip(count, tile, taps))
-    d = _tiles(_padded(x, spec, full, dtype), tile, alphas, count)  # (α², C, N·tiles)
-    v = (BT @ d.reshape(a2, -1)).reshape(a2, groups, cg, -1)
-    u = (G @ w.reshape(spec.out_channels * cg, -1).T.astype(dtype, copy=False))
-    u = u.reshape(a2, groups, fg, cg)
-    mm = np.matmul(u, v)  # (α², G, F/G, N·tiles): the channel sums, in the transformed domain
-    y = (AT @ mm.reshape(a2, -1)).reshape(*tile, spec.out_channels, n, *count)
-    rank = spec.rank
-    # (*tile, F, N, *count) -> (N, F, count_0, tile_0, count_1, tile_1, ...)
+    xp = _padded(x, spec, full, dtype)
+    u = (G @ w.reshape(f * cg, -1).T.astype(dtype, copy=False)).reshape(a2, groups, fg, cg)
+    sn, sc, *sp = xp.strides
+    # (N, rows, *α, C, *count[1:]): tile (b, t0, ..) starts at (t0·m0, t1·m1, ..)
+    view = as_strided(xp, (n, count[0], *alphas, c, *count[1:]),
+                      (sn, sp[0] * tile[0], *sp, sc, *(s * t for s, t in zip(sp[1:], tile[1:]))),
+                      writeable=False)
+    result = np.empty((n, f, *(k for pair in zip(count, tile) for k in pair)), dtype=dtype)
+    # (*tile, F, images, rows, *count[1:]) -> (images, F, rows, tile_0, count_1, tile_1, ...)
     order = (rank + 1, rank, *(a for i in range(rank) for a in (rank + 2 + i, i)))
-    result = np.empty((n, spec.out_channels, *(k for pair in zip(count, tile) for k in pair)),
-                      dtype=dtype)
-    result[...] = y.transpose(order)
-    result = result.reshape(n, spec.out_channels, *(k * m for k, m in zip(count, tile)))
+    def run(block_index: tuple[slice, slice]) -> None:
+        images, rows = block_index
+        block = np.moveaxis(view[images, rows], (0, 1), (rank + 1, rank + 2))
+        d = np.ascontiguousarray(block).reshape(a2, -1)  # (α², C·tiles)
+        v = _along_axes([m[2] for m in per_axis], d, alphas) if separable else BT @ d
+        mm = np.matmul(u, v.reshape(a2, groups, cg, -1))  # the channel sums, transformed
+        y = (_along_axes([m[0] for m in per_axis], mm.reshape(a2, -1), alphas) if separable
+             else AT @ mm.reshape(a2, -1))
+        y = y.reshape(*tile, f, *block.shape[rank + 1:])
+        result[images, :, rows] = y.transpose(order)
+
+    blocks = _blocks(n, count)
+    if WORKERS > 1 and len(blocks) > 1:
+        list(_pool().map(run, blocks))
+    else:
+        for block_index in blocks:
+            run(block_index)
+    result = result.reshape(n, f, *(k * m for k, m in zip(count, tile)))
     if any(k * m != o for k, m, o in zip(count, tile, out)):
         result = np.ascontiguousarray(result[(slice(None), slice(None),
                                               *(slice(0, o) for o in out))])
