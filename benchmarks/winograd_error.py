@@ -2,8 +2,9 @@
 
     python benchmarks/winograd_error.py [--trials T]
 
-For F(2,3), F(4,3), F(6,3) (1-D) and F(2x2,3x3), F(4x4,3x3), F(6x6,3x3) (2-D), on one channel and
-on 64 channels (channel sums in the transformed domain), inputs and weights uniform on [-1, 1]:
+For F(m,3) (1-D) and F(mxm,3x3) (2-D), m = 2, 3, 4, 6 (the default tiles use m <= 4), on one
+channel and on 64 channels (channel sums in the transformed domain), inputs and weights
+uniform on [-1, 1]:
 
 * ``mean rel`` = mean |y32 - y64| / mean |y64| (the normalised L1 error, the figure compared with
   Barabasz et al.: F(2,3) 7.7e-8, F(6,3) 8.8e-7 in float32);
@@ -40,7 +41,7 @@ def main() -> None:
     print(f"{'algorithm':<14}{'C':>4}{'mean rel':>11}{'max rel':>11}{'direct mean':>13}"
           f"{'direct max':>12}")
     for rank in (1, 2):
-        for m in (2, 4, 6):
+        for m in (2, 3, 4, 6):
             for c, size in LAYERS[rank]:
                 spec = ConvSpec(size, (3,) * rank, in_channels=c, out_channels=4)
                 wino, direct = [], []
