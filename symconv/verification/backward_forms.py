@@ -257,9 +257,9 @@ def catalogue(spec: ConvSpec, kind: BackwardKind) -> Iterator[tuple[Mistake, For
                       "as input padding: that many more entries are cropped at the start"), \
             lambda a, b: scatter(a, b, spec, start=far)
     for which in ("last", "first"):
-        yield Mistake(_K.COL2IM_OVERWRITES, "col2im overwrites instead of "
-                      f"accumulating: where windows overlap only the {which} window's value (in "
-                      "row-major order of the output positions) is kept"), \
+        yield Mistake(_K.COL2IM_OVERWRITES, f"where windows overlap only the {which} "
+                      "window's value (in row-major order of the output positions) is kept, as "
+                      "a fancy assignment with repeated indices keeps its last write"), \
             lambda a, b, which=which: scatter(a, b, spec, overwrite=which)
 
 
