@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from symconv import ConvSpec, SymconvError, derive
 from symconv.latex import DerivationError, Names, Step
@@ -18,6 +21,7 @@ from symconv.latex.derivation import names_used
 from symconv.latex.display import Iverson, Times, tensor
 from symconv.latex.layer import Layer, view
 from symconv.latex.matrix_figures import nonzero
+from symconv.strategies import conv_specs
 
 from .test_latex_compile import IN_CI
 
@@ -36,6 +40,24 @@ def test_every_backward_page_builds_with_proved_steps(name, spec):
     d = derive(name, spec)
     assert d.steps and all(step.proof for step in d.steps)
     assert d.proofs and all(d.proofs)
+
+
+@settings(max_examples=15, deadline=None)
+@given(conv_specs(ranks=(1, 2), max_size=6, max_kernel=3, max_channels=2, max_batch=2,
+                  max_groups=1, padding_modes=("zeros",)), st.sampled_from(NAMES))
+def test_backward_pages_build_on_random_layers(spec, name):
+    d = derive(name, spec)
+    assert all(step.proof for step in d.steps) and all(d.proofs)
+
+
+def test_a_false_bracket_is_a_strong_zero_and_a_true_one_reads_its_factors():
+    from symconv.latex.display import DisplayError, evaluate
+    w = tensor("#w")
+    assert evaluate(Times(Iverson(1, 2), w[7]), {"#w": np.array([3])}) == 0
+    with pytest.raises(DisplayError, match="outside"):
+        evaluate(Times(Iverson(2, 2), w[7]), {"#w": np.array([3])})
+    with pytest.raises(DisplayError, match="outside"):
+        evaluate(Times(w[7], Iverson(1, 2)), {"#w": np.array([3])})  # only a leading bracket
 
 
 def test_the_five_backward_theorems_have_recipes():
@@ -95,6 +117,13 @@ def test_matrix_of_a_1d_stride_2_layer():
     assert c.cells == (("K_{0}", "K_{1}", "K_{2}", "0", "0"), ("0", "0", "K_{0}", "K_{1}", "K_{2}"))
     assert ct.cells == tuple(zip(*c.cells))
     assert len(c.grey) == 4
+
+
+def test_the_transpose_is_drawn_only_when_it_fits():
+    (figure,) = derive("transposed-is-adjoint").figures  # 5x5 * 3x3: C is 9 x 25
+    assert len(figure.panels) == 1 and figure.panels[0].shape == (9, 25)
+    assert nonzero(figure.panels[0]) == 81
+    assert derive("transposed-is-adjoint", ConvSpec((6, 6), (2, 2))).figures == ()
 
 
 def test_matrix_of_a_small_2d_layer():

@@ -44,6 +44,8 @@ BRACKET_WORK = 50_000
 #: Above this many products the adjoint page leaves out the inner products (degree 3, the
 #: whole layer at once): the every-size proof the page cites covers them.
 INNER_PRODUCTS = 2_000
+#: The first tap of the kernel gradient is written out when it has at most this many products.
+EXPANDED_TERMS = 64
 
 __all__ = ["BACKWARD", "backward_text", "backward_where", "RECIPES", "CLAIMS"]
 
@@ -74,8 +76,12 @@ def _transposed_steps(b: BackwardTensors, dx: Any, why: str) -> list[Step]:
     layer, s = b.layer, b.spec
     definition, free = _bracket_step(b, b.scatter(), dx, why)
     left = definition.right if free else _dx_term(b, tensor("#dx")[b.in_free], dx, dx=view(dx))
+    full = s.stride == (1,) * s.rank and all(a == d * (k - 1) for (a, _), k, d in zip(
+        b.sides, s.kernel_size, s.dilation))
     steps = [definition,
              Step(left, _dx_term(b, b.flipped_correlation(), dx),
+                  "stride 1: a full convolution, padded by $k - 1$, with the flipped kernel"
+                  if full else
                   "zero insertion: the zero-inserted, padded tensor at stride 1, kernel "
                   "flipped")]
     z = b.z_matrix()
@@ -88,10 +94,6 @@ def _transposed_steps(b: BackwardTensors, dx: Any, why: str) -> list[Step]:
     steps.append(Step(layer.term(tensor("#dx")[b.in_origin], first, dx=view(dx)),
                       layer.term(b.flipped_first(), first, **b.binding()),
                       "the first entry: the flipped kernel over the zeros and entries"))
-    if s.stride == (1,) * s.rank and all(a == d * (k - 1) for (a, _), k, d in zip(
-            b.sides, s.kernel_size, s.dilation)):
-        steps[1] = Step(left, steps[1].right, "stride 1: a full convolution, padded by "
-                                              "$k - 1$, with the flipped kernel")
     return steps
 
 
@@ -139,14 +141,15 @@ def weight_gradient_chain(layer: Layer) -> list[Step]:
                 terms.append(Times(padded[(n, 0, *where)], b.gd[(n, 0, *at)]))
             rows.append(terms[0] if len(terms) == 1 else sympy.Add(*terms, evaluate=False))
     first = view(dw)[(0,) * len(free)]
+    expanded = [] if s.batch * int(np.prod(s.output_size)) > EXPANDED_TERMS else [
+        Step(layer.term(tensor("#dw")[(0,) * len(free)], first, dw=view(dw)),
+             layer.term(rows[0] if len(rows) == 1 else Rows(*rows), first, **b.binding()),
+             "the first tap: the input against the output gradient, every $s$-th entry")]
     return [_loss_step(b),
             Step(layer.term(tensor("#dw")[free], view(dw), free, dw=view(dw)),
                  layer.term(correlation, view(dw), free, **b.binding()),
                  "differentiate exactly: tap $u$ multiplies the input at $s i + d u$ in "
-                 "every output"),
-            Step(layer.term(tensor("#dw")[(0,) * len(free)], first, dw=view(dw)),
-                 layer.term(rows[0] if len(rows) == 1 else Rows(*rows), first, **b.binding()),
-                 "the first tap: the input against the output gradient, every $s$-th entry")]
+                 "every output"), *expanded]
 
 
 def adjoint_chain(layer: Layer) -> list[Step]:

@@ -46,20 +46,23 @@ def _slice(array: np.ndarray, rank: int) -> np.ndarray:
 
 
 def matrix_figure(layer: Layer) -> Figure | None:
-    """``C`` beside ``Cᵀ`` (one channel, batch 1, rank <= 2, at most 25 rows and columns)."""
+    """``C`` beside ``Cᵀ`` (one channel, batch 1, rank <= 2, at most 25 rows and columns);
+    ``C`` alone when ``Cᵀ`` would be taller than :data:`~symconv.latex.figures.MAX_GRID` rows."""
     c = backward_tensors(layer).matrix()
-    if c is None:
+    if c is None or c.shape[0] > MAX_GRID:
         return None
     p = ConvLatexPrinter(layer.labels)
     zeros = {(r, k) for r in range(c.shape[0]) for k in range(c.shape[1]) if c[r, k] == 0}
-    return Figure((Grid(_texts(p, c), r"\mathbf{C}", grey=frozenset(zeros)),
-                   r"\xrightarrow{\top}",
-                   Grid(_texts(p, c.T), r"\mathbf{C}^{\top}",
-                        grey=frozenset((k, r) for r, k in zeros))),
+    panels: tuple[Grid | str, ...] = (Grid(_texts(p, c), r"\mathbf{C}", grey=frozenset(zeros)),)
+    if c.shape[1] <= MAX_GRID:
+        panels += (r"\xrightarrow{\top}", Grid(_texts(p, c.T), r"\mathbf{C}^{\top}",
+                                               grey=frozenset((k, r) for r, k in zeros)))
+    return Figure(panels,
                   "The layer as a matrix: row o of C holds the kernel taps at the input entries "
                   "window o reads (grey: zero), so the output read row by row is C times the "
                   "input read row by row. The transposed convolution multiplies by the "
-                  "transpose: column o of C becomes row o.")
+                  "transpose: column o of C becomes row o" +
+                  ("." if len(panels) > 1 else " (drawn for layers of at most 16 inputs)."))
 
 
 def zero_insertion_figure(layer: Layer) -> Figure | None:
