@@ -413,3 +413,48 @@ def test_integer_path_proves_the_same(monkeypatch):
     monkeypatch.setattr(carrier_module, "FLOAT_EXACT", 0)
     assert prove_fft(LINEAR, ConvSpec((5, 4), (2, 3), padding=1))
     assert not prove_fft(LINEAR, ConvSpec((4,), (3,)), size=5)
+
+
+# ---- the radix-2 FFT algorithm ---------------------------------------------------------------
+def test_radix2_fft_equals_the_dft_exactly_and_numpy():
+    from symconv.fourier import fft, ifft
+
+    for n in (1, 2, 4, 8, 16):
+        x = Forms.variables((2, n), "x", order=n)
+        assert np.array_equal(fft(x, Root(n)).field(), dft(x, Root(n)).field())
+        names, x1 = [f"a{j}" for j in range(n)], Forms.variables((n,), "x", order=n)
+        assert _polys(ifft(fft(x1, Root(n)), Root(n)), names) == names
+        a = np.random.default_rng(n).standard_normal((3, n)) + 0j
+        assert np.allclose(fft(a, Root(n)), np.fft.fft(a))
+    with pytest.raises(SymconvError, match=r"^size: the radix-2 FFT needs a power-of-two"):
+        fft(Forms.variables((6,), "x", order=6), Root(6))
+
+
+@pytest.mark.parametrize("spec", [ConvSpec((5,), (3,)), ConvSpec((6, 5), (3, 2), padding=1,
+                                                                 in_channels=2)], ids=str)
+def test_radix2_algorithm_proves_the_linear_theorem(spec):
+    proof = prove_fft(LINEAR, spec, algorithm="radix-2")
+    assert proof and "radix-2 FFT length" in proof.steps[0]
+
+
+def test_radix2_attacks_and_refusals():
+    circular = ConvSpec((8,), (3,), padding=1, padding_mode="circular")
+    assert prove_fft(CIRCULAR, circular, algorithm="radix-2")
+    assert not prove_fft(CIRCULAR, circular, algorithm="radix-2", root=Root(8, 2))
+    short = prove_fft(LINEAR, ConvSpec((4,), (2,)), algorithm="radix-2", size=4)  # needs 5
+    (monomial, _), = short.counterexample.only_left
+    assert set(monomial) == {"w_{0,0,1}", "x_{0,0,3}"}
+    with pytest.raises(SpecError, match=r"^size: algorithm='radix-2' needs power-of-two"):
+        prove_fft(CIRCULAR, ConvSpec((6,), (3,), padding=1, padding_mode="circular"),
+                  algorithm="radix-2")
+    with pytest.raises(SymconvError, match=r"^algorithm: expected one of dft, radix-2"):
+        prove_fft(LINEAR, ConvSpec((5,), (3,)), algorithm="bluestein")
+
+
+def test_bound_is_an_upper_bound_after_subtraction():
+    x = Forms.variables((4,), "x", order=4)
+    y = dft(x, Root(4))
+    d = y + y * -1  # zero, but the bound must count both terms
+    assert d.bound >= 2 * y.bound and not d.field().any()
+    e = y + y * -3
+    assert e.bound >= int(np.abs(e.data).max())

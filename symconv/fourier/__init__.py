@@ -3,6 +3,8 @@
 * :mod:`~symconv.fourier.cyclotomic` - Φ_m (checked) and :class:`Cyclotomic` elements;
 * :mod:`~symconv.fourier.carrier` - :class:`Forms` (bilinear forms with Q(ζ_m) coefficients)
   and :func:`dft` / :func:`idft`, written once for Forms and complex numpy arrays;
+* :mod:`~symconv.fourier.radix2` - the Cooley–Tukey FFT on the same carrier
+  (``prove_fft(..., algorithm='radix-2')`` proves the algorithm itself);
 * :mod:`~symconv.fourier.sides` - the FFT side of each claim, and symconv's formulation it is
   compared with;
 * :mod:`~symconv.fourier.theorems` - :data:`FFT_THEOREMS` and :func:`prove_fft`.
@@ -16,9 +18,10 @@ from __future__ import annotations
 
 from .carrier import Forms, Root, dft, idft
 from .cyclotomic import Cyclotomic, cyclotomic_polynomial, reduction_matrix
+from .radix2 import fft, ifft
 from .sides import Claim, circular_claims, linear_claims
 from .theorems import FFT_THEOREMS, FFTTheorem, check_fft_spec, prove_fft
 
 __all__ = ["Cyclotomic", "cyclotomic_polynomial", "reduction_matrix", "Forms", "Root", "dft",
-           "idft", "Claim", "linear_claims", "circular_claims", "FFTTheorem", "FFT_THEOREMS",
-           "prove_fft", "check_fft_spec"]
+           "idft", "fft", "ifft", "Claim", "linear_claims", "circular_claims", "FFTTheorem",
+           "FFT_THEOREMS", "prove_fft", "check_fft_spec"]

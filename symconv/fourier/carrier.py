@@ -122,7 +122,7 @@ def _matmul(a: np.ndarray, b: np.ndarray, bound: int) -> np.ndarray:
 
 
 _FUNCTIONS: dict[Any, str] = {np.pad: "pad", np.roll: "roll", np.flip: "flip", np.sum: "sum",
-                              np.moveaxis: "moveaxis"}
+                              np.moveaxis: "moveaxis", np.concatenate: "concatenate"}
 
 
 class Forms:
@@ -182,6 +182,9 @@ class Forms:
         name = _FUNCTIONS.get(func)
         if name is None:
             return NotImplemented
+        if name == "concatenate":  # np.concatenate([f0, f1, ...], axis)
+            first, *rest = args[0]
+            return first.concatenate(rest, *args[1:], **kwargs)
         return getattr(self, name)(*args[1:], **kwargs)
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -202,6 +205,24 @@ class Forms:
     def flip(self, axis: Any) -> Forms:
         axes = (axis,) if isinstance(axis, int) else tuple(axis)
         return self._like(np.flip(self.data, axis=tuple(_axis(a, self.ndim) for a in axes)))
+
+    def concatenate(self, others: Any = (), axis: int = 0) -> Forms:
+        """``np.concatenate([self, *others], axis)`` (called as ``np.concatenate(forms, axis)``)."""
+        parts = [self, *others] if isinstance(others, (list, tuple)) else [self]
+        if any(not isinstance(f, Forms) or (f.kind, f.order, f.scale) != (
+                self.kind, self.order, self.scale) for f in parts):
+            raise SymconvError("forms: concatenate forms of one kind, order and scale")
+        return self._like(np.concatenate([f.data for f in parts], axis=_axis(axis, self.ndim)),
+                          bound=max(f.bound for f in parts))
+
+    def twiddle(self, exponents: np.ndarray, axis: int) -> Forms:
+        """Entry ``k`` along ``axis`` times ζ^exponents[k] (a cyclic shift of its coefficients)."""
+        axis = _axis(axis, self.ndim)
+        a = np.moveaxis(self.data, axis, 0)
+        out = np.empty_like(a)
+        for k, e in enumerate(np.asarray(exponents) % self.order):
+            out[k] = np.roll(a[k], int(e), axis=-1)
+        return self._like(np.moveaxis(out, 0, axis))
 
     def moveaxis(self, source: int, destination: int) -> Forms:
         return self._like(np.moveaxis(self.data, _axis(source, self.ndim),
@@ -233,7 +254,7 @@ class Forms:
         scale = Fraction(math.gcd(self.scale.numerator, other.scale.numerator),
                          math.lcm(self.scale.denominator, other.scale.denominator))
         fa, fb = int(self.scale / scale), int(other.scale / scale)
-        bound = self.bound * fa + other.bound * fb
+        bound = self.bound * abs(fa) + other.bound * abs(fb)
         a, b = self._safe(self.data, bound), self._safe(other.data, bound)
         return Forms(a * fa + b * fb, self.order, scale, bound, self.kind)
 

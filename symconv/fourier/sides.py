@@ -27,6 +27,9 @@ from ..forms import convolve, correlate, pad
 from ..spec import ConvSpec
 from .carrier import Root, dft, idft
 
+#: (forward, inverse) transforms: the DFT by its matrix, or an FFT algorithm (``radix2.fft``)
+Transforms = tuple[Callable[..., Any], Callable[..., Any]]
+
 __all__ = ["Claim", "linear_claims", "circular_claims"]
 
 
@@ -59,7 +62,7 @@ class Claim:
 
 def _kernel_spectrum(w: Any, rank: int, sizes: tuple[int, ...], roots: tuple[Root, ...], *,
                      reverse: bool = False, shift: tuple[int, ...] = (),
-                     conjugate: bool = False) -> Any:
+                     conjugate: bool = False, forward: Callable[..., Any] = dft) -> Any:
     """DFT of the kernel (reversed, zero padded to ``sizes``, rolled by ``shift``)."""
     axes = _spatial(rank)
     if reverse:
@@ -68,30 +71,33 @@ def _kernel_spectrum(w: Any, rank: int, sizes: tuple[int, ...], roots: tuple[Roo
     w = np.pad(w, [(0, 0), (0, 0), *((0, s - kk) for s, kk in zip(sizes, k))])
     if shift:
         w = np.roll(w, shift, axis=axes)
-    spectrum = dft(w, roots, axes)
+    spectrum = forward(w, roots, axes)
     return np.conjugate(spectrum) if conjugate else spectrum
 
 
 def linear_claims(spec: ConvSpec, sizes: tuple[int, ...], roots: tuple[Root, ...], *,
-                  conjugate: bool = True) -> tuple[Claim, ...]:
+                  conjugate: bool = True, transforms: Transforms = (dft, idft)
+                  ) -> tuple[Claim, ...]:
     """Linear convolution and correlation of ``spec`` (stride 1, dilation 1, zero padding) by
     DFTs of length ``sizes`` (per axis, each at least the padded input length).
 
     ``conjugate=False`` omits the conjugation in the third claim (an attack: it fails)."""
     r, axes = spec.rank, _spatial(spec.rank)
+    forward, inverse = transforms
     padded, kernel, out = spec.padded_size, spec.kernel_size, spec.output_size
     full = tuple(p + k - 1 for p, k in zip(padded, kernel))
 
     def transform(x: Any) -> Any:
         widths = [(0, 0), (0, 0), *((pl, pr + s - p) for (pl, pr), s, p in
                                     zip(spec.pads, sizes, padded))]
-        return dft(np.pad(x, widths), roots, axes)
+        return forward(np.pad(x, widths), roots, axes)
 
     def cut(y: Any, starts: tuple[int, ...], lengths: tuple[int, ...]) -> Any:
         return y[(slice(None), slice(None), *(slice(a, a + n) for a, n in zip(starts, lengths)))]
 
     def full_fft(xf: Any, w: Any) -> Any:
-        y = idft(_product(xf, _kernel_spectrum(w, r, sizes, roots)), roots, axes)
+        spectrum = _kernel_spectrum(w, r, sizes, roots, forward=forward)
+        y = inverse(_product(xf, spectrum), roots, axes)
         return cut(y, (0,) * r, tuple(min(s, f) for s, f in zip(sizes, full)))
 
     def full_reference(x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -103,12 +109,13 @@ def linear_claims(spec: ConvSpec, sizes: tuple[int, ...], roots: tuple[Root, ...
                    tuple(min(s, f) for s, f in zip(sizes, full)))
 
     def reversed_fft(xf: Any, w: Any) -> Any:
-        y = idft(_product(xf, _kernel_spectrum(w, r, sizes, roots, reverse=True)), roots, axes)
+        spectrum = _kernel_spectrum(w, r, sizes, roots, forward=forward, reverse=True)
+        y = inverse(_product(xf, spectrum), roots, axes)
         return cut(y, tuple(k - 1 for k in kernel), out)
 
     def conjugate_fft(xf: Any, w: Any) -> Any:
-        spectrum = _kernel_spectrum(w, r, sizes, roots, conjugate=conjugate)
-        return cut(idft(_product(xf, spectrum), roots, axes), (0,) * r, out)
+        spectrum = _kernel_spectrum(w, r, sizes, roots, forward=forward, conjugate=conjugate)
+        return cut(inverse(_product(xf, spectrum), roots, axes), (0,) * r, out)
 
     def corr(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return correlate(x, w, spec)
@@ -129,31 +136,34 @@ def linear_claims(spec: ConvSpec, sizes: tuple[int, ...], roots: tuple[Root, ...
     )
 
 
-def circular_claims(spec: ConvSpec, sizes: tuple[int, ...],
-                    roots: tuple[Root, ...]) -> tuple[Claim, ...]:
+def circular_claims(spec: ConvSpec, sizes: tuple[int, ...], roots: tuple[Root, ...], *,
+                    transforms: Transforms = (dft, idft)) -> tuple[Claim, ...]:
     """Circular convolution and correlation of ``spec`` (padding_mode='circular', output as
     long as the input) by DFTs of the input's length."""
     r, axes = spec.rank, _spatial(spec.rank)
+    forward, inverse = transforms
     left = tuple(pl for pl, _ in spec.pads)
     right_conv = tuple(pr for _, pr in spec.convolution_pads)
     right = tuple(pr for _, pr in spec.pads)
 
     def transform(x: Any) -> Any:
-        return dft(x, roots, axes)
+        return forward(x, roots, axes)
 
     def conv_fft(xf: Any, w: Any) -> Any:
-        spectrum = _kernel_spectrum(w, r, sizes, roots, shift=tuple(-p for p in right_conv))
-        return idft(_product(xf, spectrum), roots, axes)
+        spectrum = _kernel_spectrum(w, r, sizes, roots, forward=forward,
+                                    shift=tuple(-p for p in right_conv))
+        return inverse(_product(xf, spectrum), roots, axes)
 
     def corr_reversed(xf: Any, w: Any) -> Any:
-        spectrum = _kernel_spectrum(w, r, sizes, roots, reverse=True,
+        spectrum = _kernel_spectrum(w, r, sizes, roots, forward=forward, reverse=True,
                                     shift=tuple(-p for p in right))
-        return idft(_product(xf, spectrum), roots, axes)
+        return inverse(_product(xf, spectrum), roots, axes)
 
     def corr_conjugate(xf: Any, w: Any) -> Any:
-        spectrum = _kernel_spectrum(w, r, sizes, roots, shift=tuple(-p for p in left),
+        spectrum = _kernel_spectrum(w, r, sizes, roots, forward=forward,
+                                    shift=tuple(-p for p in left),
                                     conjugate=True)
-        return idft(_product(xf, spectrum), roots, axes)
+        return inverse(_product(xf, spectrum), roots, axes)
 
     n = "×".join(map(str, sizes))
     return (

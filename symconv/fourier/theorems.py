@@ -42,11 +42,15 @@ from ..errors import SpecError, SymconvError
 from ..ring import Polynomial, canonical
 from ..spec import ConvSpec, PaddingMode
 from ..tensors import symbolic_input, symbolic_weight, variable_name
-from .carrier import Forms, Root
+from .carrier import Forms, Root, dft, idft
 from .cyclotomic import Cyclotomic, cyclotomic_polynomial
+from .radix2 import fft, ifft, is_power_of_two
 from .sides import circular_claims, linear_claims
 
 __all__ = ["FFTTheorem", "FFT_THEOREMS", "prove_fft", "check_fft_spec"]
+
+#: The transforms ``prove_fft(algorithm=...)`` runs: the DFT by its matrix, or Cooley–Tukey.
+ALGORITHMS = {"dft": (dft, idft), "radix-2": (fft, ifft)}
 
 #: Largest (positions × x-variables × w-variables × m) entry count of one chunk of the product.
 CHUNK_ENTRIES = 20_000_000
@@ -123,12 +127,14 @@ def _theorem(name: str) -> FFTTheorem:
     return FFT_THEOREMS[name]
 
 
-def _sizes(name: str, spec: ConvSpec, size: Any) -> tuple[int, ...]:
+def _sizes(name: str, spec: ConvSpec, size: Any, radix2: bool) -> tuple[int, ...]:
     if name == "fft-circular-convolution":
         least, default = spec.input_size, spec.input_size
     else:
         least = spec.padded_size
         default = tuple(p + k - 1 for p, k in zip(spec.padded_size, spec.kernel_size))
+        if radix2:
+            default = tuple(1 << (n - 1).bit_length() for n in default)
     if size is None:
         return default
     sizes = tuple(size) if isinstance(size, (tuple, list)) else (size,) * spec.rank
@@ -176,14 +182,17 @@ def _chunks(count: int, per: int) -> list[tuple[int, ...]]:
 
 def prove_fft(name: str, spec: ConvSpec, *, size: Any = None,
               root: Root | tuple[Root, ...] | None = None, conjugate: bool = True,
-              progress: Callable[[str], None] | None = None) -> Proof:
+              algorithm: str = "dft", progress: Callable[[str], None] | None = None) -> Proof:
     """Prove an FFT theorem on ``spec`` exactly (every claim of :mod:`~symconv.fourier.sides`).
 
     ``size``: transform length per axis (default the theorem's: n for circular, n + k - 1 for
     linear); ``root``: the root of unity of the DFT (default the primitive ``Root(N)``);
     ``conjugate=False`` drops the conjugation in the conjugate-correlation claim.  The last
-    three exist to show what fails.  DISPROVED proofs carry a counterexample whose coefficients
-    are rational or, for an irrational one, the element of Q(ζ_m) printed in powers of ζ.
+    three exist to show what fails.  ``algorithm='radix-2'`` runs the Cooley–Tukey FFT of
+    :mod:`~symconv.fourier.radix2` instead of the DFT by its matrix (power-of-two lengths; the
+    linear theorem's default length becomes the next power of two >= n + k - 1).  DISPROVED
+    proofs carry a counterexample whose coefficients are rational or, for an irrational one, the
+    element of Q(ζ_m) printed in powers of ζ.
 
     >>> print(prove_fft("fft-circular-convolution", ConvSpec((4,), (3,), padding=1,
     ...                                                  padding_mode="circular")).steps[-1])
@@ -192,15 +201,25 @@ def prove_fft(name: str, spec: ConvSpec, *, size: Any = None,
     thm = _theorem(name)
     check_fft_spec(name, spec)
     start = time.perf_counter()
-    sizes = _sizes(name, spec, size)
+    if algorithm not in ALGORITHMS:
+        raise SymconvError(f"algorithm: expected one of {', '.join(ALGORITHMS)}, got "
+                           f"{algorithm!r}")
+    sizes = _sizes(name, spec, size, algorithm == "radix-2")
     roots = _roots(sizes, root)
     m = roots[0].order
-    claims = (circular_claims(spec, sizes, roots) if name == "fft-circular-convolution" else
-              linear_claims(spec, sizes, roots, conjugate=conjugate))
+    transforms = ALGORITHMS[algorithm]
+    if algorithm == "radix-2" and not all(is_power_of_two(s) for s in sizes):
+        raise SpecError(f"size: algorithm='radix-2' needs power-of-two lengths, got {sizes}; "
+                        "use algorithm='dft'" + (" or an input of power-of-two size" if name ==
+                                                 "fft-circular-convolution" else ""))
+    claims = (circular_claims(spec, sizes, roots, transforms=transforms)
+              if name == "fft-circular-convolution" else
+              linear_claims(spec, sizes, roots, conjugate=conjugate, transforms=transforms))
     phi = cyclotomic_polynomial(m)
     shown = " + ".join(_power(e, c) for e, c in reversed(list(enumerate(phi))) if c)
+    kind = "radix-2 FFT" if algorithm == "radix-2" else "DFT"
     steps = [f"field Q(ζ_{m}): Φ_{m} = {shown.replace('+ -', '- ')}, checked to divide "
-             f"t^{m} - 1; DFT length {'×'.join(map(str, sizes))} (root " + ", ".join(
+             f"t^{m} - 1; {kind} length {'×'.join(map(str, sizes))} (root " + ", ".join(
                  f"ζ_{r.order}" + (f"^{r.power}" if r.power != 1 else "") for r in
                  dict.fromkeys(roots)) + ")"]
     x_ring = symbolic_input(spec, backend="ring")
