@@ -32,9 +32,10 @@ from ..engine import Proof, prove_equal
 from ..errors import SymconvError
 from ..forms import pad
 from ..spec import ConvSpec, Pads
-from ..tensors import Backend, symbolic_input, symbolic_weight
+from ..tensors import Backend, symbolic_input, symbolic_tensor, symbolic_weight
+from .backward import entry_box, place, shape
 from .formulations import Formulation, Padding, Sizes
-from .semantics import IllFormedError, compile_index, monomials
+from .semantics import IllFormedError, compile_index, denote
 
 __all__ = ["size_values", "evaluate", "GeneralCounterexample", "IllFormedError",
            "search_counterexample", "small_specs"]
@@ -67,47 +68,51 @@ def _read(array: np.ndarray, name: str, index: Sequence[int]) -> Any:
     return array[tuple(index)]
 
 
+def _shapes(spec: ConvSpec) -> dict[str, tuple[int, ...]]:
+    """The shapes of the third tensors a backward statement reads (fresh variables each)."""
+    columns = spec.batch * int(np.prod(spec.output_size, dtype=np.int64))
+    return {"y": spec.output_shape, "dout": spec.output_shape,
+            "cols": (spec.groups, spec.products_per_output, columns)}
+
+
 def evaluate(form: Formulation, sz: Sizes, spec: ConvSpec, *, pads: Pads | None = None,
              kind: str = "output") -> np.ndarray:
-    """The tensor the description denotes at ``spec``: shape ``spec.output_shape`` (or
-    ``spec.weight_shape`` with ``kind='weight'``), entries exact polynomials in ``x``, ``w``."""
-    if kind not in ("output", "weight"):
-        raise SymconvError(f"kind: expected 'output' or 'weight', got {kind!r}")
+    """The tensor the description denotes at ``spec``: shape ``spec.output_shape`` (or the
+    shape of the statement's ``kind``: weight, input, a scalar as shape ``(1,)``), entries exact
+    polynomials in ``x``, ``w`` and the fresh ``y``, ``dout``, ``cols`` (ring variables named
+    as :func:`symconv.tensors.symbolic_tensor` names them)."""
+    box = entry_box(sz, kind)  # raises on an unknown kind
     values = size_values(sz, spec, pads)
-    x = symbolic_input(spec, backend=Backend.RING)
-    w = symbolic_weight(spec, backend=Backend.RING)
+    base = {"x": symbolic_input(spec, backend=Backend.RING),
+            "w": symbolic_weight(spec, backend=Backend.RING)}
     padded: dict[Pads, np.ndarray] = {}
 
     def read(tensor: str, params: tuple[int, ...], index: tuple[int, ...]) -> Any:
-        if tensor == "w" and not params:
-            return _read(w, "w", index)
         if tensor == "xpad":
             if len(params) != 2 * spec.rank or any(p < 0 for p in params):
                 raise IllFormedError(f"reads xpad with pads {params}: expected {spec.rank} "
                                      "nonnegative (left, right) pairs")
             key = _pairs(params)
             if key not in padded:
-                padded[key] = pad(x, spec, key)
+                padded[key] = pad(base["x"], spec, key)
             return _read(padded[key], "xpad", index)
+        if tensor not in base and tensor in _shapes(spec):
+            base[tensor] = symbolic_tensor(_shapes(spec)[tensor], tensor, Backend.RING)
+        if tensor in base and not params:
+            return _read(base[tensor], tensor, index)
         raise SymconvError(f"description: unknown base tensor {tensor!r}")
 
-    entry = sz.entry if kind == "output" else sz.weight_entry
-    shape = spec.output_shape if kind == "output" else spec.weight_shape
-    out = np.empty(shape, dtype=object)
-    entry_ranges = [range(int(compile_index(sympy.sympify(hi))(values)) + 1) for _, hi in entry]
+    out = np.empty(shape(kind, spec), dtype=object)
+    entry_ranges = [range(int(compile_index(sympy.sympify(hi))(values)) + 1) for _, hi in box]
     for point in itertools.product(*entry_ranges):
-        env = dict(zip((v for v, _ in entry), point))
+        env = dict(zip((v for v, _ in box), point))
         total: Any = 0
-        for atoms in monomials(form.term, form.views, values, env):
-            product: Any = 1
+        for atoms, count in denote(form.term, form.views, values, env).items():
+            product: Any = count
             for tensor, params, index in atoms:
                 product = product * read(tensor, params, index)
             total = total + product
-        if kind == "output":
-            n, g, j, *o = point
-            out[(n, g * spec.group_out_channels + j, *o)] = total
-        else:
-            out[tuple(point)] = total
+        out[place(kind, point, spec)] = total
     return out
 
 

@@ -25,7 +25,7 @@ from .formulations import Formulation, Sizes
 from .instantiate import GeneralCounterexample, search_counterexample
 from .rules import Rewrite, RuleError, close, reverse, simplify_floor_mod, split, unfold_all
 from .semantics import denotations, difference, sample_environments
-from .terms import Box, Sum, render
+from .terms import Box, Derivative, Sum, render
 from .wellformed import check_statement
 
 __all__ = ["Tactic", "Unfold", "Split", "Reverse", "FloorMod", "Step", "GeneralStatement",
@@ -85,9 +85,12 @@ class GeneralStatement:
     right: Formulation
     left_script: tuple[Tactic, ...] = ()
     right_script: tuple[Tactic, ...] = ()
-    kind: str = "output"  #: 'output' entries (n, g, j, o...) or 'weight' entries (f, c, u...)
+    kind: str = "output"  #: which entries: symconv.general.backward.KINDS
     pads: str = "pads"  #: which ConvSpec pads the pad symbols stand for ('pads'/'convolution')
     conditions: str = ""
+    #: a backward statement may read x, y, dout, cols and brackets, take derivatives and range
+    #: over input, scalar and grouped-weight entries (symconv.general.backward)
+    backward: bool = False
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,7 @@ class _Context:
 def _record(steps: list[Step], side: str, form: Formulation, term: Sum, meaning: list[Any],
             rewrites: Sequence[Rewrite], ctx: _Context) -> tuple[Sum, list[Any]]:
     for rw in rewrites:
-        if not isinstance(rw, Rewrite) or not isinstance(rw.term, Sum):
+        if not isinstance(rw, Rewrite) or not isinstance(rw.term, (Sum, Derivative)):
             raise RuleError(f"{side}: the rule returned {type(rw).__name__}, not a Rewrite")
         after = denotations(rw.term, form.views, ctx.envs)
         problem = difference(ctx.envs, meaning, after)
@@ -186,8 +189,15 @@ def _run(form: Formulation, script: Sequence[Tactic], side: str, entry: Box,
     meaning = denotations(term, form.views, ctx.envs)
     for tactic in script:
         ctx.where = f"{side}: {type(tactic).__name__}"
-        if isinstance(tactic, Unfold):
+        if isinstance(tactic, Unfold) and isinstance(term, Derivative):
+            rewrites = [_inside(term, rw) for rw in unfold_all(term.term, form.views)]
+        elif isinstance(tactic, Unfold):
             rewrites = unfold_all(term, form.views)
+        elif hasattr(tactic, "rewrites"):
+            rewrites = tactic.rewrites(term, form.views, entry, notes)  # brackets.py tactics
+        elif isinstance(term, Derivative):
+            raise RuleError(f"{side}: {type(tactic).__name__} needs a sum; differentiate the "
+                            "derivative first (Differentiate)")
         elif isinstance(tactic, FloorMod):
             rewrites, refused = simplify_floor_mod(term, dict(entry))
             notes.extend(f"{side}: {r}" for r in refused)
@@ -197,9 +207,15 @@ def _run(form: Formulation, script: Sequence[Tactic], side: str, entry: Box,
             rewrites = [reverse(term, tactic.var, tactic.image)]
         else:
             raise RuleError(f"{side}: unknown tactic {tactic!r}; expected Unfold, FloorMod, "
-                            "Split or Reverse")
+                            "Split, Reverse or a tactic of symconv.general.brackets")
         term, meaning = _record(steps, side, form, term, meaning, rewrites, ctx)
     return term, meaning
+
+
+def _inside(derivative: Derivative, rw: Rewrite) -> Rewrite:
+    """A rewrite of the differentiated sum, as a rewrite of the derivative."""
+    return Rewrite(derivative.with_term(rw.term), rw.rule, rw.fact,
+                   (*rw.conditions, "inside ∂: equal polynomials have equal derivatives"))
 
 
 def _prove(statement: GeneralStatement, steps: list[Step], notes: list[str],
@@ -215,6 +231,9 @@ def _prove(statement: GeneralStatement, steps: list[Step], notes: list[str],
     ctx.where = "the closing check"
     for label, form, term in (("left", statement.left, left),
                               ("right", statement.right, right)):
+        if not isinstance(term, Sum):
+            raise RuleError(f"close: the {label} side is still a derivative; differentiate it "
+                            "before the closing check")
         pending = sorted({f.tensor for f in term.factors} & set(form.views))
         if pending:  # same view name, maybe different definitions on the two sides
             raise RuleError(f"close: the {label} side still mentions {', '.join(pending)}; "

@@ -8,8 +8,8 @@ every rank a ConvSpec can have) with every size symbolic.
 (True, 'PROVED')
 >>> print(str(proof).splitlines()[0])
 PROVED for every size (rank 2): elementwise-equals-dot
->>> general_theorems()[-1]
-'output-size'
+>>> general_theorems()[7], general_theorems()[-1]
+('output-size', 'weight-gradient-is-correlation')
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from ..errors import SymconvError
 from ..theorems import get_theorem
+from .backward_theorems import BACKWARD_OPTIONS, BACKWARD_STATEMENTS
 from .formulations import (
     Padding,
     Sizes,
@@ -114,13 +115,15 @@ _STATEMENTS: dict[str, Callable[..., GeneralStatement]] = {
     "dot-equals-im2col-batch-fastest": _dot_equals_im2col("batch-fastest"),
     "convolution-is-flipped-correlation": _convolution,
     "flip-is-involution": _flip_is_involution,
+    **BACKWARD_STATEMENTS,
 }
 #: the options each statement takes (anything else is a typo, refused)
-_OPTIONS = {"convolution-is-flipped-correlation": ("padding",)}
+_OPTIONS = {"convolution-is-flipped-correlation": ("padding",), **BACKWARD_OPTIONS}
 _CHAIN = ("definition-equals-elementwise", "elementwise-equals-dot", "dot-equals-im2col")
 _ORDER = ("definition-equals-elementwise", "elementwise-equals-dot", "dot-equals-im2col",
           "dot-equals-im2col-batch-fastest", "all-formulations-agree",
-          "convolution-is-flipped-correlation", "flip-is-involution", "output-size")
+          "convolution-is-flipped-correlation", "flip-is-involution", "output-size",
+          *BACKWARD_STATEMENTS)
 
 
 def general_theorems() -> list[str]:

@@ -4,7 +4,9 @@ Every rule returns a :class:`Rewrite`: the new term, the rule's name, the local 
 and the side conditions it checked.  Soundness rests on these facts only:
 
 * ``unfold``: a view's definition (substitution of its index map; summation variables that
-  the body's size symbols would be captured by are renamed first);
+  the body's size symbols would be captured by are renamed first); a view defined by a sum
+  is spliced in: ``Σ_B a·V[e] = Σ_{B, C'} a·body[e]`` with the body's variables ``C`` renamed
+  apart from everything in the term (finite sums distribute over products);
 * ``split``: ``l = a_1·R_2···R_m + ... + a_m`` is a bijection from the box
   ``[0,R_1) × ... × [0,R_m)`` onto ``[0, R_1···R_m)`` (checked: the bound of ``l`` plus one expands
   to exactly that product, and every radix is provably ``>= 1``);
@@ -14,7 +16,8 @@ and the side conditions it checked.  Soundness rests on these facts only:
 * ``close``: two sums are equal when they are alpha-equivalent up to the order of the sums:
   a bijection between their summation variables with equal bounds (finite sums over a box
   commute), both sides renamed to the same fresh variables (fresh w.r.t. every free variable),
-  makes the multisets of factors equal after ``sympy.expand``.
+  makes the multisets of factors equal after ``sympy.expand`` (a bracket ``[a = b]`` is
+  compared as the equation ``a - b = 0`` up to sign: ``[a = b] = [b = a]``).
 
 Every substitution goes through :func:`symconv.general.subst.substitute` (capture-avoiding);
 the prover re-checks each rewrite independently (:func:`symconv.general.semantics.recheck`).
@@ -37,7 +40,6 @@ symconv.general.rules.RuleError: split: l runs over [0, A*B - 1] but radices (A,
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,7 +49,7 @@ import sympy
 from ..errors import SymconvError
 from .bounds import BoundError, affine_range, provably_nonnegative
 from .subst import bound_symbols, free_symbols, fresh, open_binder, rename_bound, substitute
-from .terms import Access, FloorDiv, Rem, Sum, View, floor_atoms, render
+from .terms import BRACKET, Access, FloorDiv, Rem, Sum, View, floor_atoms, render
 
 __all__ = ["RuleError", "Rewrite", "unfold", "unfold_all", "split", "reverse", "floor_mod",
            "simplify_floor_mod", "close"]
@@ -81,10 +83,32 @@ def unfold(term: Sum, view: View) -> Rewrite:
     """
     if not any(f.tensor == view.name for f in term.factors):
         raise RuleError(f"unfold: no access to {view.name} in {term}")
+    if isinstance(view.body, Sum):
+        return _splice(term, view)
     term = rename_bound(term, free_symbols(view))
     factors = tuple(view.apply(f.index) if f.tensor == view.name else f for f in term.factors)
     return Rewrite(Sum(term.bounds, factors), f"definition of {view.name}", str(view),
                    (view.meaning,))
+
+
+def _splice(term: Sum, view: View) -> Rewrite:
+    """Unfold the first access to a sum view: its summation variables join the box."""
+    term = rename_bound(term, free_symbols(view))
+    position = next(i for i, f in enumerate(term.factors) if f.tensor == view.name)
+    body = view.apply(term.factors[position].index)
+    used = free_symbols(term) | bound_symbols(term)
+    for f in term.factors:
+        used |= free_symbols(f)
+    body = rename_bound(body, used)
+    try:
+        new = Sum((*term.bounds, *body.bounds),
+                  (*term.factors[:position], *body.factors, *term.factors[position + 1:]))
+    except SymconvError as err:
+        raise RuleError(f"unfold: {view.name}'s sum does not join the box: {err}") from None
+    renamed = ", ".join(map(str, body.variables))
+    return Rewrite(new, f"definition of {view.name}", str(view), (
+        view.meaning, f"finite sums distribute over products: the sum over {renamed} "
+        "(renamed apart from every symbol of the term) joins the box"))
 
 
 def unfold_all(term: Sum, views: Mapping[str, View]) -> list[Rewrite]:
@@ -258,7 +282,29 @@ def simplify_floor_mod(term: Sum, free: Mapping[sympy.Symbol, Any]) -> tuple[
 
 def _key(access: Access) -> tuple[str, tuple[str, ...]]:
     e = access.expanded()
+    if e.tensor == BRACKET and len(e.index) == 2 and not e.params:
+        difference = sympy.expand(e.index[0] - e.index[1])  # [a = b] is [a - b = 0] = [b - a = 0]
+        return e.tensor, (min(sympy.srepr(difference), sympy.srepr(-difference)),)
     return e.tensor, tuple(sympy.srepr(x) for x in e.expressions())
+
+
+def _matchings(lb: Sequence[tuple[Any, Any]], rb: Sequence[tuple[Any, Any]]) -> Any:
+    """Every bijection ``i ↦ perm[i]`` of the summation variables pairing equal bounds, in the
+    order of ``itertools.permutations`` (those with unequal bounds skipped, never visited)."""
+    equal = [[p for p in range(len(rb)) if sympy.expand(lb[i][1] - rb[p][1]) == 0]
+             for i in range(len(lb))]
+    chosen: list[int] = []
+
+    def extend(i: int) -> Any:
+        if i == len(lb):
+            yield tuple(chosen)
+            return
+        for p in equal[i]:
+            if p not in chosen:
+                chosen.append(p)
+                yield from extend(i + 1)
+                chosen.pop()
+    yield from extend(0)
 
 
 def close(left: Sum, right: Sum) -> Rewrite:
@@ -281,9 +327,7 @@ def close(left: Sum, right: Sum) -> Rewrite:
     to_common = dict(zip(left.variables, common))
     target = sorted(_key(substitute(f, to_common)) for f in left.factors)
     best = None
-    for perm in itertools.permutations(range(len(rb))):
-        if any(sympy.expand(lb[i][1] - rb[p][1]) != 0 for i, p in enumerate(perm)):
-            continue
+    for perm in _matchings(lb, rb):
         renaming = {rb[p][0]: common[i] for i, p in enumerate(perm)}
         renamed = tuple(substitute(f, renaming) for f in right.factors)
         if sorted(_key(f) for f in renamed) == target:
@@ -299,6 +343,9 @@ def close(left: Sum, right: Sum) -> Rewrite:
                               "bounds and is renamed to one fresh variable (" + ", ".join(
                                   map(str, common)) + "), free in neither side")
             conditions.append("the bounds agree and every factor agrees after sympy.expand")
+            if any(f.tensor == BRACKET for f in left.factors):
+                conditions.append("brackets compared as equations up to sign: [a = b] is "
+                                  "[a - b = 0] is [b - a = 0] (expanded difference, either sign)")
             return Rewrite(left, "closing check", "left normal form = right normal form",
                            tuple(conditions))
         best = best or (renamed, {common[i]: rb[p][0] for i, p in enumerate(perm)},

@@ -33,7 +33,7 @@ from typing import Any
 import sympy
 
 from ..errors import SymconvError
-from .terms import Access, FloorDiv, Rem, Sum, View, render
+from .terms import BRACKET, Access, Derivative, FloorDiv, Rem, Sum, View, render
 
 __all__ = ["IllFormedError", "compile_index", "monomials", "denote", "denotations",
            "difference", "sample_environments", "recheck"]
@@ -125,12 +125,19 @@ def _access(access: Access, env: Env) -> tuple[tuple[int, ...], tuple[int, ...]]
     return _compile_access(access)(env)
 
 
-def _resolve(access: Access, env: Env, views: Mapping[str, View], sizes: Env,
-             depth: int = 0) -> Atom:
+def _factor(access: Access, env: Env, views: Mapping[str, View], sizes: Env,
+            depth: int) -> list[tuple[Atom, ...]]:
+    """What one factor denotes: a list of products of base reads (a bracket is ``[()]`` when
+    its sides are equal and ``[]`` otherwise; a sum view is the list of its summands)."""
+    if access.tensor == BRACKET:
+        if access.params or len(access.index) != 2:
+            raise IllFormedError(f"bracket: expected [a = b] with two sides, got {access}")
+        left, right = _access(access, env)[1]
+        return [()] if left == right else []
     params, index = _access(access, env)
     view = views.get(access.tensor)
     if view is None:
-        return access.tensor, params, index
+        return [((access.tensor, params, index),)]
     if depth > 50:
         raise IllFormedError("views: the views refer to each other in a cycle")
     if params or len(index) != len(view.formals):
@@ -138,23 +145,111 @@ def _resolve(access: Access, env: Env, views: Mapping[str, View], sizes: Env,
                              f"parameters, got {len(index)} and {len(params)}")
     inner = dict(sizes)  # lexical scope: the sizes and the formals, nothing from the use site
     inner.update(zip(view.formals, index))
-    return _resolve(view.body, inner, views, sizes, depth + 1)
+    if isinstance(view.body, Sum):
+        return list(_products(view.body, inner, views, sizes, depth + 1))
+    return _factor(view.body, inner, views, sizes, depth + 1)
+
+
+@functools.lru_cache(maxsize=4096)
+def _plan(term: Sum) -> tuple[list[Any], list[Access]]:
+    """The brackets of ``term`` (with the summation variables each mentions, and for each
+    variable it is linear in, its coefficient and the rest) and the other factors."""
+    variables = set(term.variables)
+    brackets, others = [], []
+    for f in term.factors:
+        if f.tensor != BRACKET or len(f.index) != 2 or f.params:
+            others.append(f)
+            continue
+        e = sympy.expand(f.index[0] - f.index[1])
+        mentioned = frozenset(v for v in variables if v in e.free_symbols)
+        inside = set().union(*(a.free_symbols for a in e.atoms(FloorDiv, Rem)))
+        solve = {}
+        for v in mentioned - inside:
+            a = sympy.expand(e.diff(v))
+            rest = sympy.expand(e - a * v)
+            if not a.free_symbols & variables and v not in rest.free_symbols:
+                solve[v] = (compile_index(a), compile_index(rest))
+        brackets.append((f, mentioned, solve))
+    return brackets, others
+
+
+def _products(term: Sum, env: Env, views: Mapping[str, View], sizes: Env,
+              depth: int) -> Iterator[tuple[Atom, ...]]:
+    """For each point of the box where every bracket holds, the base reads of the summand.
+
+    A bracket linear in its one unbound variable fixes that variable (its one solution, if
+    it is an integer in range, is visited; the bracket is then evaluated like the others), so
+    the enumeration skips the points where a bracket is 0 without changing the sum.
+    """
+    brackets, others = _plan(term)
+    bounds = {v: _integer(compile_index(sympy.sympify(hi))(env), lambda: "a bound")
+              for v, hi in term.bounds}  # bounds live outside the sum's scope
+    order, inner = term.variables, dict(env)
+
+    def walk(bound: frozenset, pending: list[int]) -> Iterator[tuple[Atom, ...]]:
+        still = []
+        for b in pending:
+            f, mentioned, _ = brackets[b]
+            if mentioned <= bound:
+                left, right = _access(f, inner)[1]
+                if left != right:
+                    return
+            else:
+                still.append(b)
+        if len(bound) == len(order):
+            parts = [_factor(f, inner, views, sizes, depth) for f in others]
+            for combo in itertools.product(*parts):
+                yield tuple(itertools.chain.from_iterable(combo))
+            return
+        for b in still:
+            _, mentioned, solve = brackets[b]
+            (v, *more) = mentioned - bound
+            if more or v not in solve:
+                continue
+            a, rest = solve[v][0](inner), solve[v][1](inner)
+            if a == 0:
+                continue
+            value = Fraction(-rest) / a
+            if value.denominator == 1 and 0 <= value <= bounds[v]:
+                inner[v] = int(value)
+                yield from walk(bound | {v}, still)
+            return
+        v = next(x for x in order if x not in bound)
+        for value in range(bounds[v] + 1):
+            inner[v] = value  # the summation variables shadow outer ones
+            yield from walk(bound | {v}, still)
+
+    yield from walk(frozenset(), list(range(len(brackets))))
 
 
 def monomials(term: Sum, views: Mapping[str, View], sizes: Env,
               entry: Env) -> Iterator[tuple[Atom, ...]]:
-    """For each point of the box, the base reads whose product is the summand."""
-    env = {**sizes, **entry}
-    ranges = [range(_integer(compile_index(sympy.sympify(hi))(env), lambda: "a bound") + 1)
-              for _, hi in term.bounds]  # bounds live outside the sum's scope
-    variables, inner = term.variables, dict(env)
-    for point in itertools.product(*ranges):
-        inner.update(zip(variables, point))  # the summation variables shadow outer ones
-        yield tuple(_resolve(f, inner, views, sizes) for f in term.factors)
+    """For each point of the box (where every bracket holds), the base reads whose product is
+    the summand (a sum view contributes one product per point of its own box)."""
+    yield from _products(term, {**sizes, **entry}, views, sizes, 0)
 
 
-def denote(term: Sum, views: Mapping[str, View], sizes: Env, entry: Env) -> Counter:
-    """The formal polynomial ``term`` denotes: sorted tuple of reads → coefficient."""
+def denote(term: Sum | Derivative, views: Mapping[str, View], sizes: Env,
+           entry: Env) -> Counter:
+    """The formal polynomial ``term`` denotes: sorted tuple of reads → coefficient.
+
+    A :class:`~symconv.general.terms.Derivative` denotes the exact derivative of that
+    polynomial by one base-tensor entry (each monomial with ``k`` copies of the entry gives
+    ``k`` times the monomial with one copy removed).
+    """
+    if isinstance(term, Derivative):
+        if term.tensor in views or term.tensor == BRACKET:
+            raise IllFormedError(f"derivative: {term.tensor} is not a base tensor; "
+                                 "differentiate by an entry of x, w, y, dout or cols")
+        _, index = _access(Access(term.tensor, term.index), {**sizes, **entry})
+        target = (term.tensor, (), index)
+        out: Counter = Counter()
+        for m, c in denote(term.term, views, sizes, entry).items():
+            k = m.count(target)
+            if k:
+                i = m.index(target)
+                out[m[:i] + m[i + 1:]] += k * c
+        return out
     return Counter(tuple(sorted(m)) for m in monomials(term, views, sizes, entry))
 
 
@@ -180,7 +275,7 @@ def sample_environments(size_symbols: Sequence[sympy.Symbol], entry: Sequence[tu
     return out
 
 
-def denotations(term: Sum, views: Mapping[str, View],
+def denotations(term: Sum | Derivative, views: Mapping[str, View],
                 envs: Sequence[tuple[Env, Env]]) -> list[Counter]:
     """:func:`denote` at each sampled environment."""
     return [denote(term, views, sizes, entry) for sizes, entry in envs]
@@ -196,8 +291,8 @@ def difference(envs: Sequence[tuple[Env, Env]], before: Sequence[Counter],
     return ""
 
 
-def recheck(before: Sum, after: Sum, views: Mapping[str, View], envs: Sequence[tuple[Env, Env]],
-            after_views: Mapping[str, View] | None = None) -> str:
+def recheck(before: Sum | Derivative, after: Sum | Derivative, views: Mapping[str, View],
+            envs: Sequence[tuple[Env, Env]], after_views: Mapping[str, View] | None = None) -> str:
     """``''`` when both terms denote the same polynomial at every sampled environment, else
     the first environment where they differ (as text)."""
     return difference(envs, denotations(before, views, envs),

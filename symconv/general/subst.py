@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 import sympy
 
 from ..errors import SymconvError
-from .terms import Access, Sum, View
+from .terms import Access, Derivative, Sum, View
 
 __all__ = ["free_symbols", "bound_symbols", "fresh", "substitute", "rename_bound", "open_binder"]
 
@@ -57,6 +57,8 @@ def free_symbols(obj: Any) -> set[sympy.Symbol]:
         return (body - set(obj.variables)) | bounds
     if isinstance(obj, View):
         return free_symbols(obj.body) - set(obj.formals)
+    if isinstance(obj, Derivative):
+        return free_symbols(obj.term) | free_symbols(Access(obj.tensor, obj.index))
     return set(sympy.sympify(obj).free_symbols)
 
 

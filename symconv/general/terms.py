@@ -25,7 +25,12 @@ from sympy.printing.precedence import PRECEDENCE
 
 from ..errors import SymconvError
 
-__all__ = ["FloorDiv", "Rem", "Access", "Sum", "View", "Box", "render", "floor_atoms"]
+__all__ = ["FloorDiv", "Rem", "Access", "Sum", "View", "Box", "render", "floor_atoms", "BRACKET",
+           "bracket", "Derivative"]
+
+#: the reserved tensor name of an Iverson bracket ``[a = b]``: ``Access(BRACKET, (a, b))`` is 1
+#: when the two index expressions are equal and 0 otherwise (never a tensor, never a view)
+BRACKET = "[=]"
 
 #: ``((variable, inclusive upper bound), ...)``; every variable starts at 0
 Box = tuple[tuple[sympy.Symbol, sympy.Expr], ...]
@@ -113,10 +118,23 @@ class Access:
         return self.index + self.params
 
     def __str__(self) -> str:
+        if self.tensor == BRACKET and len(self.index) == 2 and not self.params:
+            return f"[{render(self.index[0])} = {render(self.index[1])}]"
         name = self.tensor
         if self.params:
             name += "{" + ",".join(render(p) for p in self.params) + "}"
         return f"{name}[{', '.join(render(i) for i in self.index)}]"
+
+
+def bracket(lhs: Any, rhs: Any) -> Access:
+    """The Iverson bracket ``[lhs = rhs]`` as a factor (1 when equal, 0 otherwise).
+
+    >>> import sympy
+    >>> a = sympy.Symbol("a", integer=True, nonnegative=True)
+    >>> print(bracket(2 * a, a + 1))
+    [2*a = a + 1]
+    """
+    return Access(BRACKET, (lhs, rhs))
 
 
 @dataclass(frozen=True)
@@ -184,6 +202,9 @@ class Sum:
 class View:
     """A derived tensor defined by an index map: ``name[formals] := body``.
 
+    The body is an access (an index map) or a :class:`Sum` (a scatter or zero-padding written
+    with brackets, e.g. ``zi[n, f, q] := Σ_{o<O} [q = o·s]·y[n, f, o]``).
+
     >>> import sympy
     >>> f, u, k = sympy.symbols("f u k", integer=True, nonnegative=True)
     >>> flip = View("flip_w", (f, u), Access("w", (f, k - 1 - u)), "kernel mirrored")
@@ -193,7 +214,7 @@ class View:
 
     name: str
     formals: tuple[sympy.Symbol, ...]
-    body: Access
+    body: Access | Sum
     meaning: str
 
     def __post_init__(self) -> None:
@@ -204,10 +225,11 @@ class View:
                                f"got {formals}")
         object.__setattr__(self, "formals", formals)
 
-    def apply(self, index: tuple[sympy.Expr, ...]) -> Access:
+    def apply(self, index: tuple[sympy.Expr, ...]) -> Access | Sum:
         """The body with the formal indices replaced (simultaneously) by ``index``.
 
-        The body is binder-free, so this substitution captures nothing; the body's other
+        An access body is binder-free and a sum body is substituted capture-avoiding
+        (:func:`symconv.general.subst.substitute`), so this captures nothing; the body's other
         symbols must be sizes (the prover checks), which no sum may rebind unseen
         (``rules.unfold`` renames such binders first).
         """
@@ -220,3 +242,34 @@ class View:
 
     def __str__(self) -> str:
         return f"{self.name}[{', '.join(map(str, self.formals))}] := {self.body}"
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """``∂ term / ∂ tensor[index]``: the exact derivative of a sum by one base-tensor entry.
+
+    The semantics differentiates the formal polynomial ``term`` denotes; the rule
+    :func:`symconv.general.brackets.differentiate` rewrites it to a sum with brackets.
+
+    >>> import sympy
+    >>> a = sympy.Symbol("a", integer=True, nonnegative=True)
+    >>> print(Derivative(Sum((), (Access("x", (a,)), Access("y", (a,)))), "x", (a,)))
+    ∂/∂x[a] (x[a]·y[a])
+    """
+
+    term: Sum
+    tensor: str
+    index: tuple[sympy.Expr, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.term, Sum):
+            raise SymconvError(f"term: a derivative differentiates a Sum, got "
+                               f"{type(self.term).__name__}")
+        object.__setattr__(self, "index", tuple(sympy.sympify(i) for i in self.index))
+
+    def with_term(self, term: Sum) -> Derivative:
+        """The same derivative of another (equal) sum."""
+        return Derivative(term, self.tensor, self.index)
+
+    def __str__(self) -> str:
+        return f"∂/∂{Access(self.tensor, self.index)} ({self.term})"
