@@ -386,6 +386,9 @@ def test_cli_derive_fft(capsys):
                            "--kernel", "3", "--stride", "2")
     assert code == 2 and "stride: fft-linear-convolution needs stride 1" in err
     assert len(err.strip().splitlines()) == 1
+    code, _, err = run_cli(capsys, "derive", "fft-linear-convolution", "--format",
+                           "figures-png", "-o", "unused.png")
+    assert code == 2 and err.count("\n") == 1 and "figures: no figure for fft-linear" in err
 
 
 def test_forms_refuse_non_bilinear_products_even_of_single_variables():

@@ -79,7 +79,9 @@ class FourierPage:
     blocks: tuple[tuple[str, tuple[str, ...]], ...]
     checks: tuple[str, ...]
     proofs: tuple[Proof, ...] = ()
-    figures: tuple[Any, ...] = field(default=())
+    figures: tuple[Any, ...] = field(default=())  # none: --format figures-* says so
+    name: str = "fft-linear-convolution"
+    spec: ConvSpec = DEFAULT_FFT_SPEC
 
     def _body(self, env: str) -> list[str]:
         return [environment(env, list(lines)) for _, lines in self.blocks]
@@ -226,7 +228,7 @@ def fft_page(spec: ConvSpec | None = None, names: Names | None = None) -> Fourie
              rf"The layer correlates ${inp}$ (length {spec.input_size[0]}, padding "
              rf"{spec.pads[0]}) with ${ker}$ (length {k}); its output ${out}^\star$ has length "
              rf"{o}.",)
-    return FourierPage(title, intro, tuple(blocks), checks, (proof,))
+    return FourierPage(title, intro, tuple(blocks), checks, (proof,), spec=spec)
 
 
 def fft_cli_page(args: Any) -> FourierPage:
