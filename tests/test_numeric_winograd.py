@@ -206,3 +206,13 @@ def test_blocks_and_threads_cover_every_tile(monkeypatch: pytest.MonkeyPatch, bl
         x, w = draw(spec, block_tiles)
         assert_close(numeric.conv(x, w, spec, "winograd"), numeric.conv(x, w, spec, "direct"),
                      x, w, spec, RTOL64)
+
+
+def test_1d_against_torch_conv1d() -> None:
+    torch = pytest.importorskip("torch")
+    for k, pad in [(2, 0), (3, 1), (4, 2), (5, 2)]:
+        spec = ConvSpec((23,), (k,), in_channels=5, out_channels=3, batch=2, padding=pad)
+        x, w = draw(spec, k, np.float32)
+        ref = torch.nn.functional.conv1d(torch.from_numpy(x), torch.from_numpy(w),
+                                         padding=pad).numpy()
+        assert_close(numeric.conv(x, w, spec, "winograd"), ref, x, w, spec, {1: 2 * RTOL32[1]})
