@@ -461,3 +461,21 @@ def test_bound_is_an_upper_bound_after_subtraction():
     assert d.bound >= 2 * y.bound and not d.field().any()
     e = y + y * -3
     assert e.bound >= int(np.abs(e.data).max())
+
+
+def test_proof_scripts_run_and_prove():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from symconv.fourier import FFT_SPECS, fft_transcript
+
+    script = Path(__file__).resolve().parents[1] / "proofs" / "fft_circular_convolution.py"
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.startswith("Theorem fft-circular-convolution: ")
+    assert "5 of 5 configurations proved exactly." in run.stdout
+    seed, strided = FFT_SPECS[LINEAR][0], FFT_SPECS[LINEAR][2]
+    report = fft_transcript(LINEAR, [seed, strided])  # the strided layer is skipped
+    assert report and report.count == 1 and report.skipped[0][1].startswith("stride: ")

@@ -47,7 +47,7 @@ from .cyclotomic import Cyclotomic, cyclotomic_polynomial
 from .radix2 import fft, ifft, is_power_of_two
 from .sides import circular_claims, linear_claims
 
-__all__ = ["FFTTheorem", "FFT_THEOREMS", "prove_fft", "check_fft_spec"]
+__all__ = ["FFTTheorem", "FFT_THEOREMS", "fft_theorem", "prove_fft", "check_fft_spec"]
 
 #: The transforms ``prove_fft(algorithm=...)`` runs: the DFT by its matrix, or Cooley–Tukey.
 ALGORITHMS = {"dft": (dft, idft), "radix-2": (fft, ifft)}
@@ -120,7 +120,12 @@ FFT_THEOREMS: dict[str, FFTTheorem] = {t.name: t for t in (
 )}
 
 
-def _theorem(name: str) -> FFTTheorem:
+def fft_theorem(name: str) -> FFTTheorem:
+    """The FFT theorem called ``name``; another name raises a one-line SymconvError.
+
+    >>> fft_theorem("fft-linear-convolution").conditions.split(",")[0]
+    'stride 1'
+    """
     if name not in FFT_THEOREMS:
         raise SymconvError(f"theorem: no FFT theorem named {name!r}; use one of "
                            f"{', '.join(FFT_THEOREMS)}")
@@ -198,7 +203,7 @@ def prove_fft(name: str, spec: ConvSpec, *, size: Any = None,
     ...                                                  padding_mode="circular")).steps[-1])
     circular correlation via the conjugate: all 4 positions equal (12 products)
     """
-    thm = _theorem(name)
+    thm = fft_theorem(name)
     check_fft_spec(name, spec)
     start = time.perf_counter()
     if algorithm not in ALGORITHMS:
