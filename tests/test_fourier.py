@@ -479,3 +479,19 @@ def test_proof_scripts_run_and_prove():
     seed, strided = FFT_SPECS[LINEAR][0], FFT_SPECS[LINEAR][2]
     report = fft_transcript(LINEAR, [seed, strided])  # the strided layer is skipped
     assert report and report.count == 1 and report.skipped[0][1].startswith("stride: ")
+
+
+@pytest.mark.parametrize("bug", ["no 1/n", "forward root in the inverse"])
+def test_a_wrong_inverse_transform_is_disproved(monkeypatch, bug):
+    from symconv.fourier import theorems
+
+    def wrong_inverse(a, root, axes=(-1,)):
+        if bug == "no 1/n":
+            return dft(a, root, axes, inverse=True) * a.shape[-1]
+        return dft(a, root, axes) * Fraction(1, a.shape[-1])
+
+    monkeypatch.setitem(theorems.ALGORITHMS, "dft", (dft, wrong_inverse))
+    proof = prove_fft(LINEAR, ConvSpec((4,), (2,)))
+    assert not proof and proof.counterexample.left_value != proof.counterexample.right_value
+    if bug == "no 1/n":
+        assert proof.counterexample.changed  # the right products, 5 times too often
