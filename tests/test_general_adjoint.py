@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import sympy
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from symconv import correlate, im2col, prove_equal, symbolic_input, symbolic_weight
 from symconv.adjoint import col2im, conv_transpose
@@ -27,7 +28,7 @@ from symconv.general.backward import (
     weight_gradient,
     zero_insertion,
 )
-from symconv.general.brackets import differentiate, eliminate, split_bracket
+from symconv.general.brackets import Eliminate, differentiate, eliminate, split_bracket
 from symconv.general.formulations import Sizes
 from symconv.general.instantiate import evaluate
 from symconv.general.rules import Rewrite, close, unfold
@@ -267,3 +268,39 @@ def test_forward_statements_still_read_only_w_and_xpad():
     backward = statement("transposed-is-adjoint", 1)
     with pytest.raises(RuleError, match="kind: expected 'output' or 'weight'"):
         check_statement(dataclasses.replace(backward, backward=False))
+
+
+def test_a_tactic_subclass_cannot_bring_its_own_rewrites():
+    class Sneaky(Eliminate):
+        def rewrites(self, term, views, entry, notes):  # the right answer, unchecked
+            return [Rewrite(statement("input-gradient-is-transposed-convolution", 1)
+                            .right.term, "trust me")]
+    stmt = statement("input-gradient-is-transposed-convolution", 1)
+    sneaky = dataclasses.replace(stmt, left_script=(*stmt.left_script[:-1], Sneaky()))
+    proof = prove_statement(sneaky)
+    assert not proof and "unknown tactic" in proof.reason
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(-2, 2), st.integers(-2, 2), st.integers(-2, 2), st.integers(-2, 2),
+       st.sampled_from([1, -1, 2]), st.integers(0, 10 ** 6))
+def test_whatever_the_bracket_rules_accept_holds_at_small_sizes(p, q, r, t, alpha, seed):
+    """[alpha·v = p·a + q·K + r·R + t] over a box: an accepted elimination or split must
+    denote the same sum as the original at every size tried (independently of the prover)."""
+    import random
+
+    rng = random.Random(seed)
+    e = p * a + q * K + r * R + t
+    term = Sum(((v, K + R - 1), (a, R - 1)), (bracket(alpha * v, e), Access("x", (v, a))))
+    split = Sum(((a, K - 1), (b, R - 1)), (bracket(a * R + b, p * R + q + t * b),
+                                           Access("x", (a, b))))
+    attempts = [lambda: eliminate(term, v, {}), lambda: split_bracket(split, 0, R, {})]
+    for original, attempt in zip((term, split), attempts):
+        try:
+            step = attempt()
+        except RuleError:
+            continue
+        for _ in range(6):
+            sizes = {K: rng.randint(1, 4), R: rng.randint(1, 4)}
+            assert denote(step.term, {}, sizes, {}) == denote(original, {}, sizes, {}), (
+                str(original), str(step.term), sizes)

@@ -21,6 +21,7 @@ from typing import Any
 
 import sympy
 
+from .brackets import Differentiate, Eliminate, SplitBrackets
 from .formulations import Formulation, Sizes
 from .instantiate import GeneralCounterexample, search_counterexample
 from .rules import Rewrite, RuleError, close, reverse, simplify_floor_mod, split, unfold_all
@@ -59,7 +60,7 @@ class Reverse:
     image: Any = None
 
 
-Tactic = Unfold | FloorMod | Split | Reverse
+Tactic = Unfold | FloorMod | Split | Reverse | Differentiate | SplitBrackets | Eliminate
 
 
 @dataclass(frozen=True)
@@ -193,8 +194,8 @@ def _run(form: Formulation, script: Sequence[Tactic], side: str, entry: Box,
             rewrites = [_inside(term, rw) for rw in unfold_all(term.term, form.views)]
         elif isinstance(tactic, Unfold):
             rewrites = unfold_all(term, form.views)
-        elif hasattr(tactic, "rewrites"):
-            rewrites = tactic.rewrites(term, form.views, entry, notes)  # brackets.py tactics
+        elif type(tactic) in (Differentiate, SplitBrackets, Eliminate):  # exact: no overrides
+            rewrites = tactic.rewrites(term, form.views, entry, notes)
         elif isinstance(term, Derivative):
             raise RuleError(f"{side}: {type(tactic).__name__} needs a sum; differentiate the "
                             "derivative first (Differentiate)")
