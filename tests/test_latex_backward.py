@@ -266,3 +266,14 @@ def tex():
 def test_backward_pages_compile_cleanly(tex, name, spec):
     compiled = tex(derive(name, spec).document())
     assert compiled.pdf.startswith(b"%PDF") and compiled.problems == [], compiled.problems
+
+
+def test_large_layers_print_first_entries_and_cite_the_every_size_proof():
+    from symconv import GeneralProof
+    spec = ConvSpec((24, 24), (3, 3), in_channels=3, out_channels=8)
+    adjoint = derive("transposed-is-adjoint", spec)
+    assert isinstance(adjoint.proofs[0], GeneralProof) and adjoint.proofs[0]
+    assert [s.justification.split(":")[0] for s in adjoint.steps] == [
+        "the transposed convolution"]  # no degree-3 pairing, no bracket sum of 34848 terms
+    col = derive("col2im-is-adjoint-of-im2col", spec)
+    assert any(s.justification.endswith("(first entry)") for s in col.steps)

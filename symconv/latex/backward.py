@@ -41,6 +41,8 @@ _MATRIX_EM = 34.0
 #: A bracket sum is checked at every input index when summands times entries are at most
 #: this (each summand is an array over the input); larger layers check it at the first entry.
 BRACKET_WORK = 50_000
+#: ... and left out (the chain starts at zero insertion) above this many summands.
+BRACKET_SUMMANDS = 20_000
 #: Above this many products the adjoint page leaves out the inner products (degree 3, the
 #: whole layer at once): the every-size proof the page cites covers them.
 INNER_PRODUCTS = 2_000
@@ -56,10 +58,13 @@ def _dx_term(b: BackwardTensors, display: Any, value: Any, **extra: Any) -> Any:
 
 
 def _bracket_step(b: BackwardTensors, display: Any, value: Any, why: str, key: str = "#dx",
-                  **extra: Any) -> tuple[Step, bool]:
+                  **extra: Any) -> tuple[Step | None, bool]:
     """``Ī = (bracket sum)`` at every input index, or at the first one when that evaluation
-    (summands times input entries) exceeds :data:`BRACKET_WORK`; and whether it is free."""
+    (summands times input entries) exceeds :data:`BRACKET_WORK`, or None above
+    :data:`BRACKET_SUMMANDS`; and whether it is free."""
     summands = int(np.prod([int(hi) - int(lo) + 1 for _, lo, hi in display.limits]))
+    if summands > BRACKET_SUMMANDS:
+        return None, False
     entries = int(np.prod(view(value).shape))
     bind = {key[1:]: view(value), **extra}
     if summands * entries <= BRACKET_WORK:
@@ -78,7 +83,7 @@ def _transposed_steps(b: BackwardTensors, dx: Any, why: str) -> list[Step]:
     left = definition.right if free else _dx_term(b, tensor("#dx")[b.in_free], dx, dx=view(dx))
     full = s.stride == (1,) * s.rank and all(a == d * (k - 1) for (a, _), k, d in zip(
         b.sides, s.kernel_size, s.dilation))
-    steps = [definition,
+    steps = [definition] * (definition is not None) + [
              Step(left, _dx_term(b, b.flipped_correlation(), dx),
                   "stride 1: a full convolution, padded by $k - 1$, with the flipped kernel"
                   if full else
@@ -176,9 +181,15 @@ def adjoint_chain(layer: Layer) -> list[Step]:
                        "definition of the layer, one product per output and tap"),
                   Step(products, layer.term(b.inner("#in", "#dx"), inner, **bind),
                        "collect the products of each input entry: the transposed convolution")]
-    steps.append(_bracket_step(b, b.scatter(), b.tr, "definition: PyTorch conv transpose, "
+    definition = _bracket_step(b, b.scatter(), b.tr, "definition: PyTorch conv transpose, "
                                "each entry times the kernel added at $s p + d u$, padding "
-                               "cropped")[0])
+                               "cropped")[0]
+    if definition is None:  # a large layer: the transposed convolution by zero insertion
+        definition = Step(_dx_term(b, tensor("#dx")[b.in_free], tr, dx=tr),
+                          _dx_term(b, b.flipped_correlation(), tr),
+                          "the transposed convolution: the zero-inserted, padded tensor at "
+                          "stride 1, kernel flipped")
+    steps.append(definition)
     c = b.matrix()
     if c is not None:
         cm = sympy.ImmutableMatrix(c.tolist())
@@ -232,8 +243,9 @@ def col2im_chain(layer: Layer) -> list[Step]:
     steps = [Step(layer.term(b.inner("#Xcol", "#cols"), value, **bind),
                   layer.term(b.inner("#in", "#dx"), value, **bind),
                   "each entry of the im2col matrix is a copy of one input entry: collect them"),
-             _bracket_step(b, scatter, back, "col2im adds every column entry back where it "
-                           "was copied from", cols=cols[0])[0],
+             *[step for step in _bracket_step(
+                 b, scatter, back, "col2im adds every column entry back where it was copied "
+                 "from", cols=cols[0])[:1] if step is not None],
              Step(layer.term(tensor("#count")[count_free], counts, count_free, count=counts),
                   layer.term(sympy.Sum(bracket, *limits), counts, count_free),
                   "col2im of all-ones columns counts the windows over each entry")]

@@ -167,10 +167,7 @@ def _entry_of_product(a: Any, b: Any, row: Any, col: Any) -> Any:
 def _sum_entries(array: Any) -> Any:
     if isinstance(array, FormArray):
         return array.sum()
-    total: Any = 0
-    for v in np.asarray(array, dtype=object).reshape(-1):
-        total = total + v
-    return total
+    return _total(list(np.asarray(array, dtype=object).reshape(-1)))  # pairwise: no O(n^2)
 
 
 def evaluate(expr: Any, binding: Mapping[str, np.ndarray],
