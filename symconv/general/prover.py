@@ -259,7 +259,8 @@ def prove_statement(statement: GeneralStatement, *, search: bool = True) -> Gene
     try:
         sz = statement.sizes
         entry = ", ".join(f"{v} <= {render(hi)}" for v, hi in statement.entry)
-        hypotheses = f"{sz.hypotheses()}; entry {entry}"
+        hypotheses = f"{sz.hypotheses()}; " + (f"entry {entry}" if entry else
+                                                "a scalar (no entry index)")
         if statement.conditions:
             hypotheses += f"; {statement.conditions}"
         name, text, rank = statement.name, statement.text, sz.rank
