@@ -12,7 +12,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symconv import correlate, im2col, prove_equal, symbolic_input, symbolic_weight
+from symconv import ConvSpec, correlate, im2col, prove_equal, symbolic_input, symbolic_weight
 from symconv.adjoint import col2im, conv_transpose
 from symconv.adjoint import weight_gradient as weight_gradient_code
 from symconv.adjoint_theorems import _inner, _loss, gradient, transposed_by_zero_insertion
@@ -304,3 +304,30 @@ def test_whatever_the_bracket_rules_accept_holds_at_small_sizes(p, q, r, t, alph
             sizes = {K: rng.randint(1, 4), R: rng.randint(1, 4)}
             assert denote(step.term, {}, sizes, {}) == denote(original, {}, sizes, {}), (
                 str(original), str(step.term), sizes)
+
+
+@pytest.mark.parametrize("spec", [
+    ConvSpec((7,), (3,), stride=2, padding=1), ConvSpec((6,), (2,), stride=3, padding=(2, 0)),
+    ConvSpec((5, 6), (2, 3), stride=(2, 2), dilation=(1, 2), padding=((1, 0), (0, 2)),
+             in_channels=2, out_channels=4, groups=2)])
+def test_the_descriptions_cover_every_output_padding(spec):
+    """The entry ranges over i < I for every I: at I = transposed_input_size(e) (same output
+    size) the one description is conv_transpose with output_padding e, both forms."""
+    sz = Sizes.make(spec.rank)
+    w = symbolic_weight(spec, backend="ring")
+    y = symbolic_tensor(spec.output_shape, "y", "ring")
+    tried = 0
+    for e in range(max(spec.stride + spec.dilation)):
+        try:
+            size = spec.transposed_input_size(e)
+        except Exception:  # noqa: BLE001 - e too large for some axis: PyTorch refuses it too
+            continue
+        longer = spec.replace(input_size=size)
+        if longer.output_size != spec.output_size:
+            continue
+        tried += 1
+        described = evaluate(transposed(sz), sz, longer, kind="input")
+        assert prove_equal(described, conv_transpose(y, w, spec, e)), e
+        assert prove_equal(evaluate(zero_insertion(sz), sz, longer, kind="input"),
+                           transposed_by_zero_insertion(y, w, spec, e)), e
+    assert tried >= 2
