@@ -331,3 +331,24 @@ def test_the_descriptions_cover_every_output_padding(spec):
         assert prove_equal(evaluate(zero_insertion(sz), sz, longer, kind="input"),
                            transposed_by_zero_insertion(y, w, spec, e)), e
     assert tried >= 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(-2, 2), min_size=5, max_size=5), st.integers(1, 3),
+       st.integers(1, 3), st.integers(1, 4), st.booleans())
+def test_the_semantics_sums_brackets_as_plain_enumeration_does(coef, A, B, C, two):
+    """The bracket-solving enumeration of the semantics (the re-check) against a plain loop."""
+    import itertools
+    from collections import Counter
+
+    al, be, ga, de, ep = coef
+    KA, KB, KC = sympy.symbols("KA KB KC", integer=True, positive=True)
+    first = bracket(al * a + be * b + ga * KA, de * v + ep)
+    factors = (first, bracket(a + v, b + 1)) if two else (first,)
+    term = Sum(((a, KA - 1), (b, KB - 1), (v, KC - 1)), (*factors, Access("x", (a, b, v))))
+    expected = Counter()
+    for pa, pb, pv in itertools.product(range(A), range(B), range(C)):
+        holds = al * pa + be * pb + ga * A == de * pv + ep and (not two or pa + pv == pb + 1)
+        if holds:
+            expected[(("x", (), (pa, pb, pv)),)] += 1
+    assert denote(term, {}, {KA: A, KB: B, KC: C}, {}) == expected

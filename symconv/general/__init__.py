@@ -9,7 +9,9 @@ equivalence up to the order of the sums).  Every substitution is capture-avoidin
 (:mod:`.subst`); a statement must be well-formed before a proof starts (:mod:`.wellformed`);
 every rewrite is re-checked against an independent environment semantics at sampled sizes
 (:mod:`.semantics`).  The descriptions are tied to the numpy code by instantiation
-(:mod:`.instantiate`, which evaluates through the same semantics).
+(:mod:`.instantiate`, which evaluates through the same semantics).  The backward theorems
+(:mod:`.backward_theorems`) describe scatters with Iverson brackets and sum views
+(:mod:`.backward`) and derive gradients by exact differentiation (:mod:`.brackets`).
 
 >>> from symconv.general import prove_general
 >>> proof = prove_general("dot-equals-im2col-batch-fastest", rank=3)
