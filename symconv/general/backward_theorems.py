@@ -35,7 +35,8 @@ from .prover import FloorMod, GeneralStatement, Reverse, Split, Unfold
 __all__ = ["BACKWARD_STATEMENTS", "BACKWARD_OPTIONS"]
 
 _ZEROS = ("padding_mode zeros: xpad0 is x extended by zeros, so the statement holds for every "
-          "O and I (in particular O = ⌊(I + pl + pr - d(k-1) - 1)/s⌋ + 1)")
+          "output size O and input size I (in particular O = ⌊(I + pl + pr - d(k-1) - 1)/s⌋ + "
+          "1, the layer's)")
 
 
 def _text(name: str) -> str:
