@@ -3,7 +3,11 @@
 A sum is evaluated by binding its variables in an environment (so a summation variable shadows
 an outer one of the same symbol) and a view access by evaluating the view's body in an
 environment holding only the sizes and its formals (lexical scope).  Nothing is substituted,
-so nothing can be captured.  Index arithmetic is exact (integers and fractions; an index that
+so nothing can be captured.  A bracket ``[a = b]`` is 1 or 0 by comparing the two integers; a
+view whose body is a sum contributes every summand of its box; a derivative differentiates the
+formal polynomial itself.  Where a bracket is linear in its one unbound summation variable the
+enumeration visits only that variable's solution (then evaluates the bracket like any other),
+which skips points whose summand is 0 and nothing else.  Index arithmetic is exact (integers and fractions; an index that
 is not an integer, a divisor below 1 or a symbol without a value is :class:`IllFormedError`).
 
 :func:`monomials` lists, for every point of the box, the base-tensor reads whose product is
