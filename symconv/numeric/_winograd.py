@@ -1,21 +1,23 @@
 """The numeric Winograd path: tiled F(m, r) with the proved transforms, batched GEMMs between.
 
-For a stride-1, dilation-1 layer of rank 1 or 2 with kernel taps ``r <= 5`` per axis:
+For a stride-1, dilation-1 layer of rank 1 or 2 with kernel taps ``r <= 5`` per axis, tiles of
+``α = m + r - 1`` inputs per axis (step ``m``, zeros past the end so that every output lies in
+a tile; ``m`` from :func:`tile_sizes`) are processed in blocks of about :data:`BLOCK_TILES`
+tiles, so that one block's arrays stay in cache from gather to stitch:
 
-1. the padded input is cut into overlapping tiles of ``α = m + r - 1`` per axis (step ``m``;
-   zeros past the end so that every output lies in a tile), gathered by a strided view into one
-   array ``(α^rank, C, N·tiles)``;
-2. every tile is transformed at once, ``BT·d·B`` as one GEMM with the Kronecker product
-   ``BT ⊗ BT`` (``(α², α²) @ (α², C·N·tiles)``), and every filter ``G·g·Gᵀ`` likewise;
-3. ``α^rank`` batched GEMMs ``(α², F, C) @ (α², C, N·tiles)`` sum the channels in the
-   transformed domain: the step where Winograd's fewer multiplications pay (F(4×4, 3×3):
-   36 products for 16 outputs instead of 144);
-4. ``AT ⊗ AT`` brings every tile back to ``m^rank`` outputs, which are stitched and cropped.
+1. the block's tiles are gathered from a strided view of the padded input, ``(α^rank, C, tiles)``;
+2. ``BT·d·B`` for all of them at once, one GEMM per axis (the separable form of ``BT ⊗ BT``);
+3. ``α^rank`` batched GEMMs ``(α², F, C) @ (α², C, tiles)`` with the filters ``G·g·Gᵀ``
+   (transformed once per call, one GEMM with ``G ⊗ G``) sum the channels in the transformed
+   domain: the step where Winograd's fewer multiplications pay (F(4×4, 3×3): 36 products for
+   16 outputs instead of 144);
+4. ``AT`` per axis brings every tile back to ``m^rank`` outputs, stitched into place; the
+   border is cropped at the end.
 
 The matrices are :func:`symconv.winograd.winograd_transforms` (exact ``Rational`` entries,
 proved by :func:`symconv.winograd.prove_winograd`), converted to floats once and cached.
 Floats only: float32 stays float32 inside.  The transforms round, so the result is the
-correlation up to a rounding error that grows with ``α`` (see ``benchmarks/winograd_error.py``).
+correlation up to a rounding error that grows with ``α`` (``benchmarks/winograd_error.py``).
 """
 
 from __future__ import annotations
@@ -146,8 +148,10 @@ def _along_axes(mats: list[np.ndarray], a: np.ndarray, sizes: tuple[int, ...]) -
 
 #: Tiles per block: a block's gathered tiles, transforms and products stay in cache together.
 BLOCK_TILES = 256
-#: Threads that run blocks side by side (numpy releases the GIL in copies and GEMMs).
-WORKERS = 2
+#: Threads that run blocks side by side (numpy releases the GIL in copies and GEMMs).  1: on two
+#: cores with two BLAS threads, 2 workers measured no faster (28x28x128 batch 8: 9.25 vs 9.23
+#: ms; 7x7x512 batch 8: 12.2 vs 13.1), the BLAS threads already filling both cores.
+WORKERS = 1
 
 
 @functools.lru_cache(maxsize=1)
