@@ -162,6 +162,8 @@ def adjoint_chain(layer: Layer) -> list[Step]:
     s = layer.spec
     tr = view(b.tr)
     bind = b.binding(dx=tr)
+    if layer_products(s) <= INNER_PRODUCTS or b.matrix() is not None:  # pages that print S
+        bind = b.binding(dx=tr, out=view(b.out))
     steps = []
     if layer_products(s) <= INNER_PRODUCTS:
         inner = np.asarray(_sum_all(b.g * b.out), dtype=object)

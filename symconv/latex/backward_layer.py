@@ -49,7 +49,7 @@ class BackwardTensors:
         self.layer = layer
         self.g = symbolic_tensor(s.output_shape, "g", Backend.RING)
         self.gd = _display_array("#dout", s.output_shape)
-        self.out = correlate(layer.x, layer.w, s)
+        self._out: Any = None
         size = s.transposed_input_size()
         self.sides = []
         for t, o, k, st, d, (pl, pr) in zip(size, s.output_size, s.kernel_size, s.stride,
@@ -87,8 +87,17 @@ class BackwardTensors:
             self._loss = _total(self.g * self.out)
         return self._loss
 
+    @property
+    def out(self) -> Any:
+        """The layer's output ``S`` (built only by the pages that print it)."""
+        if self._out is None:
+            self._out = correlate(self.layer.x, self.layer.w, self.spec)
+        return self._out
+
     def binding(self, **extra: Any) -> dict[str, Any]:
-        return {"out": view(self.out), "dout": view(self.g), "zpad": view(self.z), **extra}
+        """Keys of the backward tensors for :meth:`Layer.term` (``out`` once it is built)."""
+        built = {} if self._out is None else {"out": view(self._out)}
+        return {**built, "dout": view(self.g), "zpad": view(self.z), **extra}
 
     @property
     def in_free(self) -> tuple[sympy.Symbol, ...]:
