@@ -216,3 +216,13 @@ def test_1d_against_torch_conv1d() -> None:
         ref = torch.nn.functional.conv1d(torch.from_numpy(x), torch.from_numpy(w),
                                          padding=pad).numpy()
         assert_close(numeric.conv(x, w, spec, "winograd"), ref, x, w, spec, {1: 2 * RTOL32[1]})
+
+
+def test_complex_inputs_do_not_conjugate() -> None:
+    spec = ConvSpec((4,), (2,))
+    x = np.array([[[1, 1j, 2, -1j]]])
+    w = np.array([[[1j, 2]]])
+    want = np.array([[[1j * 1 + 2 * 1j, 1j * 1j + 2 * 2, 1j * 2 + 2 * -1j]]])
+    got = numeric.conv(x, w, spec, "winograd")
+    assert got.dtype == np.complex128
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
