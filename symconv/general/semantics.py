@@ -7,8 +7,9 @@ so nothing can be captured.  A bracket ``[a = b]`` is 1 or 0 by comparing the tw
 view whose body is a sum contributes every summand of its box; a derivative differentiates the
 formal polynomial itself.  Where a bracket is linear in its one unbound summation variable the
 enumeration visits only that variable's solution (then evaluates the bracket like any other),
-which skips points whose summand is 0 and nothing else.  Index arithmetic is exact (integers and fractions; an index that
-is not an integer, a divisor below 1 or a symbol without a value is :class:`IllFormedError`).
+which skips points whose summand is 0 and nothing else.  Index arithmetic is exact (integers
+and fractions; an index that is not an integer, a divisor below 1 or a symbol without a value
+is :class:`IllFormedError`).
 
 :func:`monomials` lists, for every point of the box, the base-tensor reads whose product is
 the summand; :func:`denote` counts them, the formal polynomial in uninterpreted tensor
