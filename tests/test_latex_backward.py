@@ -277,3 +277,29 @@ def test_large_layers_print_first_entries_and_cite_the_every_size_proof():
         "the transposed convolution"]  # no degree-3 pairing, no bracket sum of 34848 terms
     col = derive("col2im-is-adjoint-of-im2col", spec)
     assert any(s.justification.endswith("(first entry)") for s in col.steps)
+
+
+@pytest.mark.parametrize("spec", [ConvSpec((5,), (3,), stride=2),
+                                  ConvSpec((7,), (2,), dilation=3, padding=2),
+                                  ConvSpec((4, 4), (3, 2), stride=(1, 2), padding=1)],
+                         ids=lambda s: s.describe())
+def test_the_drawn_matrix_is_torch_s_jacobian(spec):
+    """Independent oracle: with numbers for the taps, C (as drawn) is the Jacobian
+    torch.autograd computes for conv{1,2}d."""
+    torch = pytest.importorskip("torch")
+    (figure,) = derive("transposed-is-adjoint", spec).figures
+    taps = np.arange(2, 2 + int(np.prod(spec.kernel_size))).reshape(spec.kernel_size)
+    names = {("K_{" + ",".join(map(str, t)) + "}"): int(taps[t]) for t in np.ndindex(*taps.shape)}
+    c = np.array([[0 if text == "0" else names[text] for text in row]
+                  for row in figure.panels[0].cells])
+    conv = {1: torch.nn.functional.conv1d, 2: torch.nn.functional.conv2d}[spec.rank]
+    w = torch.tensor(taps, dtype=torch.float64)[None, None]
+    pads = spec.pads
+    assert all(a == b for a, b in pads)  # torch takes symmetric padding
+
+    def layer(x):
+        return conv(x.reshape(1, 1, *spec.input_size), w, stride=spec.stride,
+                    padding=tuple(a for a, _ in pads), dilation=spec.dilation).reshape(-1)
+    x = torch.zeros(int(np.prod(spec.input_size)), dtype=torch.float64)
+    jacobian = torch.autograd.functional.jacobian(layer, x)
+    assert np.array_equal(jacobian.numpy().astype(np.int64), c)
