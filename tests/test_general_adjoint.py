@@ -352,3 +352,16 @@ def test_the_semantics_sums_brackets_as_plain_enumeration_does(coef, A, B, C, tw
         if holds:
             expected[(("x", (), (pa, pb, pv)),)] += 1
     assert denote(term, {}, {KA: A, KB: B, KC: C}, {}) == expected
+
+
+def test_a_fractional_or_missing_value_is_refused():
+    half = Sum(((v, K - 1),), (bracket(2 * v, n), Access("x", (v,))))
+    with pytest.raises(RuleError, match="coefficient ±1"):
+        eliminate(half, v, {n: K - 1})
+    rational = Sum(((v, K - 1),), (bracket(v, sympy.Rational(1, 2) * n), Access("x", (v,))))
+    with pytest.raises(RuleError, match="n/2 is not an integer polynomial"):
+        eliminate(rational, v, {n: K - 1})
+    assert denote(rational, {}, {K: 3}, {n: 1}) == {}  # v = 1/2 has no solution: the sum is 0
+    unread = Derivative(Sum(((a, K - 1),), (Access("w", (a,)),)), "x", (b,))
+    with pytest.raises(RuleError, match="has 0 factors reading x"):
+        differentiate(unread)
