@@ -202,13 +202,14 @@ def _theorems(work: str, theorem: str | None) -> list[str]:
 
 def estimate(spec: ConvSpec, work: str = "prove", *, theorem: str | None = None,
              backend: str = "auto", method: str = "auto",
-             max_symbolic_products: int = 200_000, trials: int = 8) -> Estimate:
+             max_symbolic_products: int = 200_000, trials: int = 8, **fft: Any) -> Estimate:
     """Predict products, wall time and peak memory of ``work`` on ``spec`` (arithmetic only).
 
     ``work`` is ``prove``, ``derive``, ``verify`` or ``convert``; ``theorem`` the theorem of
     prove (None: every theorem, one after another) or derive (a theorem or ``'example'``);
     ``backend`` the carrier of prove (``auto``, ``vector``, ``ring``, ``sympy``); ``method``,
-    ``max_symbolic_products`` and ``trials`` as :func:`symconv.verify` takes them.
+    ``max_symbolic_products`` and ``trials`` as :func:`symconv.verify` takes them; ``fft``
+    (``size``, ``algorithm``) for the FFT theorems (:mod:`symconv.fourier.cost`).
 
     >>> from symconv import ConvSpec
     >>> e = estimate(ConvSpec((32, 32), (3, 3), in_channels=3, out_channels=8), "verify")
@@ -222,6 +223,11 @@ def estimate(spec: ConvSpec, work: str = "prove", *, theorem: str | None = None,
                            "ConvSpec((5, 5), (3, 3))")
     if work not in WORKS:
         raise SymconvError(f"work: expected one of {', '.join(WORKS)}, got {work!r}")
+    if work == "prove" and str(theorem).startswith("fft-"):
+        from .fourier.cost import estimate_fft
+        return estimate_fft(str(theorem), spec, **fft)
+    if fft:
+        raise SymconvError(f"options: {', '.join(fft)} apply to the fft-* theorems only")
     products = spec.products_per_output * math.prod(spec.output_shape)
     entries = math.prod(spec.input_shape) + math.prod(spec.weight_shape)
     if work == "convert":
@@ -393,6 +399,8 @@ def limits(max_seconds: float | None = None, max_bytes: int | None = None
 
 
 def _alternatives(work: str, theorem: str | None, est: Estimate) -> str:
+    if work == "prove" and str(theorem).startswith("fft-"):
+        return "use a smaller layer (the exact proof holds m = lcm(N) coefficients per product)"
     if work == "prove":
         return "use a smaller layer, or --all-sizes (every size at once, no tensor)"
     if work == "derive":

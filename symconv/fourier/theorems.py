@@ -39,6 +39,7 @@ import numpy as np
 
 from ..engine import Counterexample, Proof, prove_equal
 from ..errors import SpecError, SymconvError
+from ..resources import guard
 from ..ring import Polynomial, canonical
 from ..spec import ConvSpec, PaddingMode
 from ..tensors import symbolic_input, symbolic_weight, variable_name
@@ -217,6 +218,7 @@ def prove_fft(name: str, spec: ConvSpec, *, size: Any = None,
         raise SpecError(f"size: algorithm='radix-2' needs power-of-two lengths, got {sizes}; "
                         "use algorithm='dft'" + (" or an input of power-of-two size" if name ==
                                                  "fft-circular-convolution" else ""))
+    guard(spec, "prove", theorem=name, size=sizes, algorithm=algorithm)  # refuse oversized work
     claims = (circular_claims(spec, sizes, roots, transforms=transforms)
               if name == "fft-circular-convolution" else
               linear_claims(spec, sizes, roots, conjugate=conjugate, transforms=transforms))
