@@ -101,6 +101,13 @@ WORK: dict[str, dict[str, tuple[float, float]]] = {
         "convolution-is-flipped-correlation": (11.0, 3.25),
         "flip-is-involution": (0.0, 0.0),
         "output-size": (0.0, 0.0),
+        # the backward pages (symconv.latex.backward): always the ring carrier (degree 3);
+        # the maximum over 2.3k, 7k and 17k products
+        "transposed-is-adjoint": (21.0, 1.0),
+        "transposed-is-zero-insertion": (31.0, 3.0),
+        "col2im-is-adjoint-of-im2col": (22.0, 9.0),
+        "input-gradient-is-transposed-convolution": (26.0, 2.0),
+        "weight-gradient-is-correlation": (27.0, 2.0),
     },
     "verify": {"exact": (2.0, 1.8)},
 }
@@ -279,7 +286,11 @@ def _derive(spec: ConvSpec, name: str, products: int, entries: int) -> Estimate:
     layers, padding modes other than zeros) or cited for every size."""
     if name == "example":  # the fixed 5x5 * 3x3 worked example
         return Estimate(products, 0.5, 64 * 2 ** 20, "ring")
-    if products >= AUTO_VECTOR_PRODUCTS and importlib.util.find_spec("symconv.vector"):
+    ring_only = name in ("transposed-is-adjoint", "transposed-is-zero-insertion",
+                         "col2im-is-adjoint-of-im2col", "input-gradient-is-transposed-convolution",
+                         "weight-gradient-is-correlation")  # sides of degree 3
+    if products >= AUTO_VECTOR_PRODUCTS and not ring_only and \
+            importlib.util.find_spec("symconv.vector"):
         # symconv.latex builds large layers on the vector carrier: measured 0.2-0.4 us and
         # ~50 B per product (32x32 C=3 F=16 5x5: 1.5 s, 120 MB; 56x56 C=64 F=64: 46 s, 5.5 GB)
         return Estimate(products, 0.5 + products * DERIVE_VECTOR[0],

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -48,6 +49,11 @@ class Theorem:
     #: The statement speaks of zero padding only (the transposed convolution is the adjoint of a
     #: zero-padded correlation): on another padding mode the theorem does not apply
     requires_zero_padding: bool = False
+    #: Any other condition: the one-line reason the theorem says nothing about a spec, or ''
+    requires: Callable[[ConvSpec], str] | None = None
+    #: A theorem proved by its own machinery (the FFT theorems: exact cyclotomic arithmetic)
+    #: rather than by building ``left`` and ``right`` on a carrier: ``prover(spec)`` is the Proof
+    prover: Callable[[ConvSpec], Any] | None = None
 
 
 def not_applicable(thm: Theorem, spec: ConvSpec) -> str:
@@ -55,4 +61,4 @@ def not_applicable(thm: Theorem, spec: ConvSpec) -> str:
     if thm.requires_zero_padding and spec.padding_mode is not PaddingMode.ZEROS:
         return (f"padding_mode={spec.padding_mode.value!r}: {thm.name} is stated for "
                 "padding_mode='zeros' only")
-    return ""
+    return thm.requires(spec) if thm.requires is not None else ""

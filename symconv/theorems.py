@@ -112,6 +112,53 @@ _REGISTRY: dict[str, Theorem] = {t.name: t for t in (
 _REGISTRY.update(ADJOINT_THEOREMS)
 
 
+def _winograd(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    from .winograd.tiled import winograd_conv  # sympy-based: loaded on first use
+
+    return winograd_conv(x, w, spec, m=2)
+
+
+def _fft(name: str, statement: str, conditions: str) -> Theorem:
+    """An FFT theorem of :mod:`symconv.fourier`: proved by its cyclotomic arithmetic."""
+    def requires(spec: ConvSpec) -> str:
+        from .fourier import check_fft_spec
+
+        try:
+            check_fft_spec(name, spec)
+        except SpecError as err:
+            return str(err)
+        return ""
+
+    def prover(spec: ConvSpec) -> Proof:
+        from .fourier import prove_fft
+
+        return prove_fft(name, spec)
+
+    def elsewhere(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
+        raise SymconvError(f"theorem: {name} has no sides on a carrier; prove it with "
+                           "symconv.prove (exact arithmetic in Q(zeta_N))")
+    return Theorem(name, statement, elsewhere, elsewhere, "IDFT(DFT(x)·DFT(w))",
+                   "correlate / convolve", conditions, requires=requires, prover=prover)
+
+
+_REGISTRY.update({t.name: t for t in (
+    Theorem("winograd-equals-correlation",
+            "tiled Winograd F(m, r) (m = 2, r = the kernel) equals correlation", _winograd,
+            correlate, "tiled Winograd F(2, r)", "correlation (definition)",
+            "every ConvSpec (any rank, size, batch, channels, padding, padding mode, groups; "
+            "stride and dilation by the polyphase split)"),
+    _fft("fft-circular-convolution",
+         "circular convolution / correlation = IDFT(DFT(x)·DFT(kernel)), exactly in Q(ζ_n)",
+         "stride 1, dilation 1, groups 1, no bias, padding_mode='circular' with left + right = "
+         "k - 1 on every axis and k <= n; any batch, channels, rank"),
+    _fft("fft-linear-convolution",
+         "linear convolution = IDFT(DFT(x)·DFT(w)) after zero padding to n + k - 1; correlation "
+         "= its slice with the reversed kernel, or IDFT(DFT(x)·conj(DFT(w)))",
+         "stride 1, dilation 1, groups 1, no bias, padding_mode='zeros' (any padding); any "
+         "batch, channels, rank"),
+)})
+
+
 def theorem_names() -> list[str]:
     """Names of the registered theorems, in the order ``symconv prove`` runs them.
 
@@ -176,7 +223,10 @@ def prove(name: str | Theorem, spec: ConvSpec, *, backend: Backend | str = Backe
                         f"e.g. prove({thm.name!r}, ConvSpec((5, 5), (3, 3)))")
     reason = not_applicable(thm, spec)
     if reason:
-        raise SpecError(f"{reason}; prove it on a layer with padding_mode='zeros'")
+        raise SpecError(reason if thm.requires is not None else
+                        f"{reason}; prove it on a layer with padding_mode='zeros'")
+    if thm.prover is not None:
+        return thm.prover(spec)
     carrier = _carrier(thm, spec, backend)
     if thm.uses:
         from .resources import WORK, guard
@@ -242,6 +292,7 @@ DEFAULT_SPECS: tuple[tuple[str, ConvSpec], ...] = (
     ("dilated", ConvSpec((7, 7), (3, 3), dilation=2)),
     ("grouped", ConvSpec((5, 5), (3, 3), in_channels=4, out_channels=6, groups=2)),
     ("reflect padding", ConvSpec((5, 5), (3, 3), padding=2, padding_mode="reflect")),
+    ("circular padding", ConvSpec((6, 6), (3, 3), padding=1, padding_mode="circular")),
     ("1-D", ConvSpec((9,), (3,), stride=2, padding=1, out_channels=2)),
     ("3-D", ConvSpec((4, 4, 4), (2, 2, 2), in_channels=2)),
 )

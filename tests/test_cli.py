@@ -26,9 +26,12 @@ def test_prove_all_prints_the_table(capsys):
     assert len(body) == len(theorem_names()) * len(theorems_module.DEFAULT_SPECS)
     pairs = [(n, spec) for n in theorem_names() for _, spec in theorems_module.DEFAULT_SPECS]
     skips = sum(1 for n, spec in pairs if not_applicable(get_theorem(n), spec))
-    assert skips == 4  # the four zero-padding backward theorems on the reflect-padded layer
-    skipped = [line for line in body if line.endswith("does not apply (padding_mode='reflect')")]
-    assert len(skipped) == skips and all("reflect padding" in line for line in skipped)
+    # the four zero-padding backward theorems on the reflect and circular layers (8), the
+    # circular FFT theorem on the 11 others, the linear one on 6 (stride, dilation, groups, modes)
+    assert skips == 8 + 11 + 6
+    skipped = [line for line in body if " does not apply (" in line]
+    assert len(skipped) == skips
+    assert sum("does not apply (padding_mode='reflect')" in line for line in skipped) == 4
     proved = [line for line in body if line.endswith("proved")]
     assert len(proved) == len(body) - skips
     assert any("seed example: 5x5 * 3x3" in line for line in body)

@@ -69,9 +69,12 @@ def test_prove_json_one_theorem(capsys):
 def test_prove_json_all(capsys):
     code, doc, _ = run_json(capsys, "prove", "--json")
     assert code == 0 and doc["holds"] is True
-    assert doc["count"] == doc["held"] == len(doc["proofs"]) == len(theorem_names()) * 11 - 4
-    assert {(s["theorem"], s["layer"]) for s in doc["skipped"]} == {
-        (n, "reflect padding") for n in theorem_names()[8:12]}
+    assert doc["count"] == doc["held"] == len(doc["proofs"]) == len(theorem_names()) * 12 - 25
+    backward = theorem_names()[8:12]  # the four theorems stated for zero padding
+    assert {(s["theorem"], s["layer"]) for s in doc["skipped"] if s["theorem"] in backward} == {
+        (n, mode) for n in backward for mode in ("reflect padding", "circular padding")}
+    circular = [s for s in doc["proofs"] if s["theorem"] == "fft-circular-convolution"]
+    assert [s["layer"]["label"] for s in circular] == ["circular padding"]
     assert {p["layer"]["label"] for p in doc["proofs"]} >= {"seed example", "3-D"}
     seed = next(p for p in doc["proofs"] if p["theorem"] == "elementwise-equals-dot"
                 and p["layer"]["label"] == "seed example")
@@ -95,7 +98,9 @@ def test_prove_json_disproof_has_the_counterexample(capsys, monkeypatch):
 
 def test_prove_all_sizes_json(capsys):
     code, doc, _ = run_json(capsys, "prove", "--all-sizes", "--json")
-    assert code == 0 and doc["all_sizes"] is True and doc["count"] == doc["held"] == 24
+    assert code == 0 and doc["all_sizes"] is True and doc["count"] == doc["held"] == 39
+    assert sorted(doc["instance_only"]) == ["fft-circular-convolution", "fft-linear-convolution",
+                                           "winograd-equals-correlation"]
     ranks = {(p["theorem"], p["rank"]) for p in doc["proofs"]}
     assert ("output-size", 3) in ranks and len(ranks) == 24
     assert all(p["layer"] == {"rank": p["rank"], "sizes": "symbolic"} for p in doc["proofs"])

@@ -15,6 +15,7 @@ from symconv.fourier import prove_fft
 from symconv.fourier import theorems as fft_theorems
 from symconv.fourier.cost import CLAIMS, estimate_fft, fft_work
 from symconv.resources import estimate, guard, limited
+from tests.cli_runner import run_cli
 
 LINEAR, CIRCULAR = "fft-linear-convolution", "fft-circular-convolution"
 HUGE = ConvSpec((224, 224), (3, 3), padding=1, in_channels=3, out_channels=64)
@@ -127,3 +128,12 @@ def test_bad_input_is_one_line():
     with pytest.raises(SymconvError, match="size: expected 1 positive"):
         estimate(spec, theorem=LINEAR, size=(0,))
 
+
+def test_cli_refuses_with_one_line_and_exit_2(capsys):
+    code, out, err = run_cli(capsys, "prove", LINEAR, "--input", "64x64")
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "too big: estimated" in lines[0] and "cyclotomic" in lines[0]
+    code, out, err = run_cli(capsys, "prove", LINEAR, "--input", "4x4", "--kernel", "3x3",
+                             "--max-seconds", "0.0001")
+    assert code == 2 and "time limit" in err

@@ -14,7 +14,7 @@ SCRIPT = Path(__file__).resolve().parents[1] / "proofs" / "general.py"
 def test_all_sizes_table(capsys):
     assert main(["prove", "--all-sizes"]) == 0
     out = capsys.readouterr().out
-    assert "24 of 24 general proofs hold" in out
+    assert "39 of 39 general proofs hold" in out
     assert "dot-equals-im2col-batch-fastest" in out and "disproved" not in out
 
 
@@ -36,5 +36,5 @@ def test_proof_script_runs_green():
     run = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True,
                          timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "24 of 24 general proofs hold" in run.stdout
+    assert "39 of 39 general proofs hold" in run.stdout
     assert "NOT PROVED" not in run.stdout and "DISPROVED" not in run.stdout

@@ -73,7 +73,7 @@ def _all_sizes(args: argparse.Namespace) -> int:
     if given:
         raise SymconvError(f"--all-sizes: proves every size at once, so {', '.join(given)} "
                            "cannot apply; drop the layer options or drop --all-sizes")
-    from ..general.registry import RANKS, general_theorems, prove_general
+    from ..general.registry import INSTANCE_ONLY, RANKS, general_theorems, prove_general
 
     if args.json:
         names = general_theorems() if args.name is None else [args.name]
@@ -81,7 +81,8 @@ def _all_sizes(args: argparse.Namespace) -> int:
         holds = all(proofs)
         records = [general_record(p, steps=args.name is not None) for p in proofs]
         print(dumps(document("prove", holds, all_sizes=True, count=len(proofs),
-                             held=sum(map(bool, proofs)), proofs=records)))
+                             held=sum(map(bool, proofs)), proofs=records,
+                             instance_only=INSTANCE_ONLY if args.name is None else {})))
         return 0 if holds else 1
     from ..general.report import all_sizes_report
 
@@ -161,9 +162,9 @@ def _summary(count: int, failures: list[Any], total_time: float, args: argparse.
     print(f"\n{count - len(failures)} of {count} proofs hold ({total_time:.2f} s of proving); "
           "each is an exact comparison of canonical forms.")
     if skipped:
-        reasons = sorted({s["reason"].split(": ")[0] for s in skipped})
-        print(f"{len(skipped)} theorem/layer pairs do not apply and were not run "
-              f"({', '.join(reasons)}: the backward theorems are stated for zero padding).")
+        print(f"{len(skipped)} theorem/layer pairs do not apply and were not run (the "
+              "theorem's conditions exclude the layer: `symconv prove NAME` with the layer's "
+              "options prints the reason).")
     if args.name is None:
         where = ("the configurations above" if not given_options(args)
                  else "the layer the command line describes")

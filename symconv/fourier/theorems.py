@@ -43,6 +43,7 @@ from ..resources import guard
 from ..ring import Polynomial, canonical
 from ..spec import ConvSpec, PaddingMode
 from ..tensors import symbolic_input, symbolic_weight, variable_name
+from ..theorems import get_theorem
 from .carrier import Forms, Root, dft, idft
 from .cyclotomic import Cyclotomic, cyclotomic_polynomial
 from .radix2 import fft, ifft, is_power_of_two
@@ -108,17 +109,9 @@ class FFTTheorem:
         return prove_fft(self.name, spec, **options)
 
 
-FFT_THEOREMS: dict[str, FFTTheorem] = {t.name: t for t in (
-    FFTTheorem("fft-circular-convolution",
-               "circular convolution / correlation = IDFT(DFT(x)·DFT(kernel)), exactly in Q(ζ_n)",
-               "stride 1, dilation 1, groups 1, no bias, padding_mode='circular' with left + "
-               "right = k - 1 on every axis and k <= n; any batch, channels, rank"),
-    FFTTheorem("fft-linear-convolution",
-               "linear convolution = IDFT(DFT(x)·DFT(w)) after zero padding to n + k - 1; "
-               "correlation = its slice with the reversed kernel, or IDFT(DFT(x)·conj(DFT(w)))",
-               "stride 1, dilation 1, groups 1, no bias, padding_mode='zeros' (any padding); "
-               "any batch, channels, rank"),
-)}
+FFT_THEOREMS: dict[str, FFTTheorem] = {
+    name: FFTTheorem(name, get_theorem(name).statement, get_theorem(name).conditions)
+    for name in ("fft-circular-convolution", "fft-linear-convolution")}  # texts: the registry
 
 
 def fft_theorem(name: str) -> FFTTheorem:

@@ -46,7 +46,7 @@ from .prover import (
     prove_statement,
 )
 
-__all__ = ["general_theorems", "statement", "prove_general", "RANKS"]
+__all__ = ["general_theorems", "statement", "prove_general", "RANKS", "INSTANCE_ONLY"]
 
 #: The ranks a ConvSpec can have; a theorem proved for each holds for every ConvSpec.
 RANKS = (1, 2, 3)
@@ -126,12 +126,27 @@ _ORDER = ("definition-equals-elementwise", "elementwise-equals-dot", "dot-equals
           *BACKWARD_STATEMENTS)
 
 
+#: Registered theorems with no proof over symbolic sizes (yet), and what proves them instead.
+INSTANCE_ONLY: dict[str, str] = {
+    "winograd-equals-correlation": "proved exactly per layer by symconv prove, and the "
+    "transforms F(m, r) per (m, r) by symconv.prove_winograd; no proof for every image size yet",
+    "fft-circular-convolution": "proved exactly in Q(zeta_N) per layer (each transform length N) "
+    "by symconv prove; no proof for every N yet",
+    "fft-linear-convolution": "proved exactly in Q(zeta_N) per layer (each transform length N) "
+    "by symconv prove; no proof for every N yet",
+}
+
+
 def general_theorems() -> list[str]:
-    """Names of the theorems with a general proof, in ``symconv prove`` order."""
+    """Names of the theorems with a general proof, in ``symconv prove`` order (every registered
+    theorem but those of :data:`INSTANCE_ONLY`)."""
     return list(_ORDER)
 
 
 def _check_name(name: str) -> str:
+    if name in INSTANCE_ONLY:
+        raise SymconvError(f"theorem: {name} has no proof for every size: "
+                           f"{INSTANCE_ONLY[name]}")
     if name not in _ORDER:
         close = difflib.get_close_matches(str(name), _ORDER, n=2)
         hint = f"did you mean {' or '.join(close)}?" if close else \
