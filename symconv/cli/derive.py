@@ -43,7 +43,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     # = symconv.latex.derivations(), without importing sympy (a test checks they agree)
     p.add_argument("name", help="one of: " + ", ".join([*theorem_names(), "example"]) +
                    ", winograd (the transforms of F(m, r): --m, --r, --rank), "
-                   + ", ".join(FFT_PAGES) + " (a small 1-D layer, default --input 3 --kernel 2)")
+                   + ", ".join(FAST_PAGES) + " (a small 1-D layer of their own, default: "
+                   "fft-linear --input 3 --kernel 2, fft-circular --input 4 --kernel 3 "
+                   "--padding 1 --padding-mode circular, winograd-equals --input 6 --kernel 3)")
     p.add_argument("--names", default="I,K,S", metavar="IN,KERNEL,OUT",
                    help="printed names of input, kernel and output (default I,K,S; Greek names "
                         "like alpha become letters)")
@@ -62,7 +64,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 #: = symconv.latex.fourier.FFT_DERIVATIONS, without sympy (a test checks they agree)
-FFT_PAGES = ("fft-linear-convolution",)
+FFT_PAGES = ("fft-linear-convolution", "fft-circular-convolution")
+#: = symconv.latex.fast_pages.FAST_PAGES: pages on small layers of their own, with their own size
+#: bounds (no resource estimate), each step checked as it is built
+FAST_PAGES = (*FFT_PAGES, "winograd-equals-correlation")
 
 #: Accepted ``--dpi`` values.
 DPI_RANGE = (10, 1200)
@@ -129,9 +134,9 @@ def _run(args: argparse.Namespace) -> int:
     args.dpi = _dpi(args.dpi)
     if args.name == "winograd":  # a page about F(m, r) itself, not about a layer
         return _emit(winograd_cli_page(args, fmt.value), fmt, args, QUIET)
-    if args.name in FFT_PAGES:  # the DFT steps on a small 1-D layer, each checked in Q(ζ_N)
-        from ..latex.fourier import fft_cli_page
-        return _emit(fft_cli_page(args), fmt, args, QUIET)
+    if args.name in FAST_PAGES:  # DFT steps in Q(ζ_N), Winograd tiles: a small 1-D layer
+        from ..latex.fast_pages import fast_cli_page
+        return _emit(fast_cli_page(args.name, args), fmt, args, QUIET)
     known = [*theorem_names(), "example"]  # = symconv.latex.derivations(), without sympy
     if args.name not in known:
         raise SymconvError(f"NAME: expected one of {', '.join(known)}, got {args.name!r}")

@@ -34,13 +34,13 @@ from ..spec import ConvSpec
 from ..tensors import symbolic_input, symbolic_weight
 from .document import PACKAGES
 from .names import Names, escape_text
-from .printer import environment
+from .printer import LINE_EM, environment, width_em
 
 __all__ = ["fft_page", "fft_cli_page", "FourierPage", "FourierPrinter", "FFT_DERIVATIONS",
            "DEFAULT_FFT_SPEC", "MAX_PAGE_LENGTH"]
 
 #: The names ``symconv derive`` hands to this module.
-FFT_DERIVATIONS = ("fft-linear-convolution",)
+FFT_DERIVATIONS = ("fft-linear-convolution", "fft-circular-convolution")
 #: The layer of the page when none is given.
 DEFAULT_FFT_SPEC = ConvSpec((3,), (2,))
 #: Longest transform printed (the matrix is N × N).
@@ -233,11 +233,10 @@ def fft_page(spec: ConvSpec | None = None, names: Names | None = None) -> Fourie
 
 def fft_cli_page(args: Any) -> FourierPage:
     """The page for ``symconv derive fft-linear-convolution`` and its layer options (none given:
-    :data:`DEFAULT_FFT_SPEC`)."""
-    from ..cli.options import given_options, spec_from_options
+    :data:`DEFAULT_FFT_SPEC`); :func:`symconv.latex.fast_pages.fast_cli_page` for any page."""
+    from .fast_pages import fast_cli_page
 
-    spec = spec_from_options(args) if given_options(args) else None
-    return fft_page(spec, Names.parse(args.names))
+    return fast_cli_page("fft-linear-convolution", args)
 
 
 #: Terms per printed line of a long sum.
@@ -245,9 +244,19 @@ TERMS_PER_LINE = 6
 
 
 def _wrapped(p: FourierPrinter, head: str, terms: list[sympy.Expr]) -> list[str]:
-    """``head &= t1 + ... `` over as many lines as the sum needs (continued with ``+``)."""
-    groups = [terms[a:a + TERMS_PER_LINE] for a in range(0, len(terms), TERMS_PER_LINE)] or [[]]
-    lines = [f"{head} &= {p.doprint(_sum(groups[0]))}"]
+    """``head &= t1 + ... `` over as many lines as the sum needs (continued with ``+``): at
+    most :data:`TERMS_PER_LINE` terms a line, fewer where long names would overflow it."""
+    room = LINE_EM - width_em(head) - 2
+    groups: list[list[sympy.Expr]] = [[]]
+    used = 0.0
+    for term in terms:
+        w = width_em(p.doprint(term)) + 1.5
+        if groups[-1] and (len(groups[-1]) == TERMS_PER_LINE or used + w > room):
+            groups.append([])
+            used = 0.0
+        groups[-1].append(term)
+        used += w
+    lines = [f"{head} &= {p.doprint(_sum(groups[0]))}".lstrip()]
     return lines + [rf"&\quad + {p.doprint(_sum(g))}" for g in groups[1:]]
 
 

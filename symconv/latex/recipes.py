@@ -39,6 +39,7 @@ from ..theorems import get_theorem, prove, theorem_names, window_counts
 from .backward import BACKWARD, CLAIMS, RECIPES, backward_text, backward_where
 from .derivation import Derivation, Step, names_used
 from .display import FloorDiv, Times
+from .fast_pages import FAST_PAGES, fast_page
 from .figures import figures_for
 from .layer import Layer, view
 from .matrix_figures import backward_figures
@@ -264,7 +265,9 @@ def derive(name: str, spec: ConvSpec | None = None, *, names: Names | str | None
     ``name`` is a theorem of :func:`symconv.theorem_names` or ``'example'`` (the classic 5x5/3x3
     worked example, whose spec is fixed); ``spec`` defaults to 5x5 * 3x3; ``names`` are the
     printed names of input, kernel and output (a :class:`~symconv.latex.names.Names` or
-    ``'I,K,S'``).
+    ``'I,K,S'``).  The fast-algorithm theorems (:data:`~symconv.latex.fast_pages.FAST_PAGES`)
+    give a :class:`~symconv.latex.fourier.FourierPage` on a small 1-D layer (``spec`` None:
+    the page's default layer), with the same renderers.
 
     >>> d = derive("elementwise-equals-dot", names="image,alpha,out")
     >>> len(d.steps), all(step.proof for step in d.steps)
@@ -277,6 +280,8 @@ def derive(name: str, spec: ConvSpec | None = None, *, names: Names | str | None
     names = names or Names()
     if not isinstance(names, Names):
         raise SymconvError(f"names: expected Names or 'I,K,S', got {type(names).__name__}")
+    if name in FAST_PAGES:  # Winograd, FFT: pages on a small 1-D layer of their own
+        return fast_page(name, spec, names)  # type: ignore[return-value]
     if name == "example":
         if spec is not None and spec != EXAMPLE_SPEC:
             raise SymconvError(f"spec: the worked example is 5x5 * 3x3, got {spec.describe()};"
