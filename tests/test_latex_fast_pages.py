@@ -212,3 +212,16 @@ def test_cli_bad_layers_exit_2_with_one_line(capsys, argv, field):
     code, out, err = run_cli(capsys, "derive", *argv)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and f"error: {field}" in err, err
+
+
+@pytest.mark.parametrize("n, k, left", [(4, 3, 1), (5, 2, 0), (5, 2, 1), (8, 8, 3), (6, 5, 2)])
+def test_the_printed_kernel_layout_against_numpy_fft(n, k, left):
+    """An independent oracle for the page's claim: IDFT(DFT(x)·DFT(h)) with the printed h is
+    the circular correlation S_t = Σ_u K_u x_{(t + u − left) mod n} (numpy.fft, integers)."""
+    rng = np.random.default_rng(n * 10 + k)
+    x, w = rng.integers(-9, 10, n), rng.integers(-9, 10, k)
+    h = [w[u] if u is not None else 0 for u in fourier_circular.kernel_layout(n, k,
+                                                                                k - 1 - left)]
+    got = np.rint(np.fft.ifft(np.fft.fft(x) * np.fft.fft(h)).real).astype(int)
+    expect = [sum(w[u] * x[(t + u - left) % n] for u in range(k)) for t in range(n)]
+    assert got.tolist() == expect

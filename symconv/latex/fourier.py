@@ -32,6 +32,7 @@ from ..fourier import Forms, Root, dft, idft, prove_fft
 from ..fourier.cyclotomic import Cyclotomic
 from ..spec import ConvSpec
 from ..tensors import symbolic_input, symbolic_weight
+from .derivation import DerivationError
 from .document import PACKAGES
 from .names import Names, escape_text
 from .printer import LINE_EM, environment, width_em
@@ -117,10 +118,11 @@ class FourierPage:
 
 
 def _check(value: Cyclotomic, forms_coords: np.ndarray, scale: Any, where: str) -> None:
+    """The printed power of ζ ``value`` must be the exact DFT's coefficient, or the page fails."""
     computed = Cyclotomic(value.order, [int(c) * scale for c in forms_coords])
     if computed != value:
-        raise RuntimeError(f"internal error: the printed {where} is {value}, the DFT gave "
-                           f"{computed}")
+        raise DerivationError(f"step {where!r}: the printed power of zeta is {value}, the exact "
+                              f"DFT gave {computed}")
 
 
 def fft_page(spec: ConvSpec | None = None, names: Names | None = None) -> FourierPage:

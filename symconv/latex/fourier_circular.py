@@ -34,6 +34,7 @@ from .fourier import (
     MAX_PAGE_LENGTH,
     FourierPage,
     FourierPrinter,
+    _check,
     _phi_tex,
     _poly,
     _sum,
@@ -57,13 +58,6 @@ def kernel_layout(n: int, k: int, right: int) -> list[int | None]:
     """
     flipped = [k - 1 - j if j < k else None for j in range(n)]
     return [flipped[(e + right) % n] for e in range(n)]
-
-
-def _same(got: Cyclotomic, coords: np.ndarray, scale: object, where: str) -> None:
-    computed = Cyclotomic(got.order, [int(c) * scale for c in coords])
-    if computed != got:
-        raise DerivationError(f"step {where!r}: the printed power of zeta is {got}, the exact "
-                              f"DFT gave {computed}")
 
 
 def fft_circular_page(spec: ConvSpec | None = None, names: Names | None = None) -> FourierPage:
@@ -117,14 +111,14 @@ def fft_circular_page(spec: ConvSpec | None = None, names: Names | None = None) 
         terms = []
         for j in range(n):
             e = f * j % n
-            _same(Cyclotomic.root(n, e), xc[0, 0, f, j, 0], xf.scale, f"X_{f}")
+            _check(Cyclotomic.root(n, e), xc[0, 0, f, j, 0], xf.scale, f"X_{f}")
             terms.append(_times(zeta[e], x_sym[j]))
         x_lines += _wrapped(p, rf"\hat{{{inp}}}_{{{f}}}", terms)
         terms = []
         for j, u in enumerate(layout):
             if u is not None:
                 e = f * j % n
-                _same(Cyclotomic.root(n, e), hc[0, 0, f, 0, u], hf.scale, f"H_{f}")
+                _check(Cyclotomic.root(n, e), hc[0, 0, f, 0, u], hf.scale, f"H_{f}")
                 terms.append(_times(zeta[e], w_sym[u]))
         h_lines.append(rf"\hat{{h}}_{{{f}}} &= " + p.doprint(_sum(terms)))
         terms = []
@@ -132,7 +126,7 @@ def fft_circular_page(spec: ConvSpec | None = None, names: Names | None = None) 
             for e_h, u in enumerate(layout):
                 if u is not None:
                     e = f * (j + e_h) % n
-                    _same(Cyclotomic.root(n, e), pc[0, 0, f, j, u], prod.scale, "product")
+                    _check(Cyclotomic.root(n, e), pc[0, 0, f, j, u], prod.scale, "product")
                     terms.append(_times(zeta[e], x_sym[j], w_sym[u]))
         p_lines += _wrapped(p, rf"\hat{{{inp}}}_{{{f}}}\hat{{h}}_{{{f}}}", terms)
     blocks += [(r"\paragraph{Transforms} of the input and of $h$:", tuple(x_lines + h_lines)),
