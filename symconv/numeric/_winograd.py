@@ -26,6 +26,7 @@ import concurrent.futures
 import functools
 import itertools
 import math
+import threading
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -121,7 +122,8 @@ def _kron_matrices(tile: tuple[int, ...], taps: tuple[int, ...],
 
 
 def _padded(x: np.ndarray, spec: ConvSpec, full: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """The padded input, with zeros past the end up to ``full`` so the last tiles are whole."""
+    """The padded input, with zeros past the end up to ``full`` so the last tiles are whole
+    (in a scratch array: only the border is zeroed, ``x`` is copied once into the middle)."""
     if spec.padding_mode is PaddingMode.ZEROS:  # one copy: x placed inside the zeros
         start = tuple(left for left, _ in spec.pads)
         inner = x
@@ -129,20 +131,45 @@ def _padded(x: np.ndarray, spec: ConvSpec, full: tuple[int, ...], dtype: np.dtyp
         start, inner = (0,) * spec.rank, pad(x, spec)
     if tuple(inner.shape[2:]) == full:  # (then x needs no padding at all, or was padded)
         return np.ascontiguousarray(inner, dtype=dtype)
-    grown = np.zeros((*x.shape[:2], *full), dtype=dtype)
-    grown[(slice(None), slice(None), *(slice(b, b + s) for b, s in zip(start, inner.shape[2:])))
-          ] = inner
+    grown = _buffer(4, (*x.shape[:2], *full), dtype)
+    lead = (slice(None), slice(None))
+    for axis, (b, s) in enumerate(zip(start, inner.shape[2:])):
+        before = (slice(None),) * axis
+        grown[(*lead, *before, slice(0, b))] = 0
+        grown[(*lead, *before, slice(b + s, None))] = 0
+    grown[(*lead, *(slice(b, b + s) for b, s in zip(start, inner.shape[2:])))] = inner
     return grown
 
 
-def _along_axes(mats: list[np.ndarray], a: np.ndarray, sizes: tuple[int, ...]) -> np.ndarray:
+#: Scratch arrays up to this many elements are kept between calls (per thread): reusing them
+#: spares the page faults of fresh allocations, which tripled the time of a 56x56x64 layer.
+KEEP_ELEMENTS = 1 << 24
+_scratch = threading.local()
+
+
+def _buffer(slot: int, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """A scratch array of ``shape`` from this thread's slot ``slot`` (reused, never zeroed)."""
+    size = math.prod(shape)
+    buffers = _scratch.__dict__.setdefault("buffers", {})
+    flat = buffers.get(slot)
+    if flat is None or flat.dtype != dtype or flat.size < size:
+        flat = np.empty(size, dtype=dtype)
+        if size <= KEEP_ELEMENTS:
+            buffers[slot] = flat
+    return flat[:size].reshape(shape)
+
+
+def _along_axes(mats: list[np.ndarray], a: np.ndarray, sizes: tuple[int, ...],
+                slots: tuple[int, int]) -> np.ndarray:
     """Apply ``mats[i]`` to axis ``i`` of ``a`` viewed as ``(*sizes, rest)``: one batched GEMM
-    per axis (the separable form of the Kronecker product, ``α`` times fewer flops)."""
+    per axis (the separable form of the Kronecker product), into the two scratch ``slots``."""
     shape = list(sizes)
     for i, matrix in enumerate(mats):
         lead = math.prod(shape[:i])
-        a = np.matmul(matrix, a.reshape(lead, shape[i], -1))
-        shape[i] = matrix.shape[0]
+        rest = a.size // (lead * shape[i])
+        out = _buffer(slots[i % 2], (lead, matrix.shape[0], rest), a.dtype)
+        np.matmul(matrix, a.reshape(lead, shape[i], rest), out=out)
+        shape[i], a = matrix.shape[0], out
     return a.reshape(math.prod(shape), -1)
 
 
@@ -171,7 +198,7 @@ def _blocks(n: int, count: tuple[int, ...]) -> list[tuple[slice, slice]]:
 
 
 def winograd(x: np.ndarray, w: np.ndarray, spec: ConvSpec, dtype: np.dtype,
-             tile: tuple[int, ...] | None = None, separable: bool = True) -> np.ndarray:
+             tile: tuple[int, ...] | None = None) -> np.ndarray:
     """The layer ``spec`` by tiled Winograd with ``tile`` outputs per axis (default
     :func:`tile_sizes`), on float ``x (N, C, *in)`` and ``w (F, C/G, *k)``: ``(N, F, *out)``.
 
@@ -187,14 +214,16 @@ def winograd(x: np.ndarray, w: np.ndarray, spec: ConvSpec, dtype: np.dtype,
     alphas = tuple(m + r - 1 for m, r in zip(tile, taps))
     out = spec.output_size
     count = tuple(-(-o // m) for o, m in zip(out, tile))
-    AT, G, BT = _kron_matrices(tile, taps, dtype.str)
+    G = _kron_matrices(tile, taps, dtype.str)[1]
     per_axis = [tuple(M.astype(dtype) for M in _axis_matrices(m, r)) for m, r in zip(tile, taps)]
     n, c, f = spec.batch, spec.in_channels, spec.out_channels
     groups, cg, fg = spec.groups, spec.group_in_channels, spec.group_out_channels
     a2 = math.prod(alphas)
     full = tuple(k * m + r - 1 for k, m, r in zip(count, tile, taps))
     xp = _padded(x, spec, full, dtype)
-    u = (G @ w.reshape(f * cg, -1).T.astype(dtype, copy=False)).reshape(a2, groups, fg, cg)
+    u = _buffer(5, (a2, f * cg), dtype)
+    np.matmul(G, w.reshape(f * cg, -1).T.astype(dtype, copy=False), out=u)
+    u = u.reshape(a2, groups, fg, cg)
     sn, sc, *sp = xp.strides
     # (N, rows, *α, C, *count[1:]): tile (b, t0, ..) starts at (t0·m0, t1·m1, ..)
     view = as_strided(xp, (n, count[0], *alphas, c, *count[1:]),
@@ -206,11 +235,12 @@ def winograd(x: np.ndarray, w: np.ndarray, spec: ConvSpec, dtype: np.dtype,
     def run(block_index: tuple[slice, slice]) -> None:
         images, rows = block_index
         block = np.moveaxis(view[images, rows], (0, 1), (rank + 1, rank + 2))
-        d = np.ascontiguousarray(block).reshape(a2, -1)  # (α², C·tiles)
-        v = _along_axes([m[2] for m in per_axis], d, alphas) if separable else BT @ d
-        mm = np.matmul(u, v.reshape(a2, groups, cg, -1))  # the channel sums, transformed
-        y = (_along_axes([m[0] for m in per_axis], mm.reshape(a2, -1), alphas) if separable
-             else AT @ mm.reshape(a2, -1))
+        d = _buffer(0, block.shape, dtype)
+        np.copyto(d, block)  # (*α, C, images, rows, *count[1:]): the block's tiles
+        v = _along_axes([m[2] for m in per_axis], d.reshape(a2, -1), alphas, (1, 2))
+        mm = _buffer(3, (a2, groups, fg, v.shape[1] // c), dtype)
+        np.matmul(u, v.reshape(a2, groups, cg, -1), out=mm)  # the channel sums, transformed
+        y = _along_axes([m[0] for m in per_axis], mm.reshape(a2, -1), alphas, (1, 2))
         y = y.reshape(*tile, f, *block.shape[rank + 1:])
         result[images, :, rows] = y.transpose(order)
 
