@@ -69,10 +69,10 @@ def check_spec(spec: ConvSpec) -> None:
 
 #: Tile cost model ``α^rank · (FILTER_COST + tiles · (1 + TRANSFORM_COST / channels))``: the
 #: filter transform costs like ``FILTER_COST`` tiles of products, and the tile transforms add
-#: ``TRANSFORM_COST / channels`` per tile.  Fitted to one-thread CPU times of F(2x2, 3x3) and
-#: F(4x4, 3x3): 7x7x512 batch 1 5.7 vs 12.6 ms, batch 8 17.7 vs 19.4; 14x14x256 batch 1 2.4 vs
-#: 3.3; 28x28x128 batch 1 2.6 vs 1.95; 14x14x64 batch 8 2.2 vs 2.0.
-FILTER_COST, TRANSFORM_COST = 90, 56
+#: ``TRANSFORM_COST / channels`` per tile.  Fitted to one-thread CPU times (ms) of F(2x2, 3x3),
+#: F(3x3, 3x3), F(4x4, 3x3): 7x7x512 batch 1 5.5, 8.0, 10.8; batch 8 17.4, 18.7, 17.6;
+#: 14x14x256 batch 8 13.0, 11.8, 12.2; 28x28x128 batch 1 1.8, 1.6, 1.3.
+FILTER_COST, TRANSFORM_COST = 60, 56
 
 
 def tile_sizes(spec: ConvSpec, alpha: int = ALPHA) -> tuple[int, ...]:
