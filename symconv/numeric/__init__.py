@@ -61,7 +61,7 @@ def choose_method(spec: ConvSpec) -> Method:
     never wins); a 2-D 3x3 stride-1 layer with at least 32 channels in and out per group and
     at least 32 tiles of 4x4 outputs in the batch goes to Winograd F(4x4, 3x3) (one thread, CPU
     time: 56x56x64 batch 1 2.0 ms vs im2col 3.1, 28x28x128 batch 8 11.9 vs 20.6, 7x7x512 batch
-    8 21 vs 25; but 7x7x512 batch 1, 4 tiles, 12.5 vs 3.6: the 36 transformed filters cost
+    8 20 vs 27; but 7x7x512 batch 1, 4 tiles, 6.3 vs 3.5: the transformed filters cost
     more than they save; 32x32x16 batch 8 1.3 vs 1.3); everything else goes to im2col, one
     GEMM per sample and group.
 
