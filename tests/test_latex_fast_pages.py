@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from symconv import ConvSpec, derive
+from symconv.errors import SpecError
 from symconv.latex import DerivationError, fourier_circular, winograd_layer
 from symconv.latex.fast_pages import FAST_PAGES, fast_page
 from symconv.latex.recipes import derivations
+from symconv.strategies import conv_specs
 from symconv.winograd import winograd_transforms
 from tests.cli_runner import run_cli
 from tests.test_latex_compile import tex  # noqa: F401  (the pdflatex fixture, CI-aware)
@@ -55,6 +59,31 @@ def test_winograd_page_builds_on_small_layers(spec):
 def test_circular_page_builds_on_small_layers(spec):
     page = fast_page("fft-circular-convolution", spec)
     assert all(page.proofs) and len(page.blocks) == 6
+
+
+@settings(max_examples=30, deadline=None)
+@given(conv_specs(ranks=(1,), max_size=8, max_kernel=5, max_channels=2, max_batch=1,
+                  max_stride=1, max_dilation=1, max_groups=1))
+def test_winograd_page_on_random_layers_builds_or_refuses_in_one_line(spec):
+    """Any stride-1 1-D layer (every padding mode): a page whose every check held, or a
+    SpecError naming a field (a layer too big for the page)."""
+    try:
+        page = fast_page("winograd-equals-correlation", spec)
+    except SpecError as err:
+        assert "\n" not in str(err) and str(err).split(":")[0] in (
+            "input_size", "kernel_size", "in_channels"), err
+        return
+    assert all(page.proofs) and page.spec == spec
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 8).flatmap(lambda n: st.tuples(st.just(n), st.integers(1, n)))
+       .flatmap(lambda nk: st.tuples(st.just(nk), st.integers(0, nk[1] - 1))))
+def test_circular_page_on_random_layers(layer):
+    (n, k), left = layer
+    spec = ConvSpec((n,), (k,), padding=((left, k - 1 - left),), padding_mode="circular")
+    page = fast_page("fft-circular-convolution", spec)
+    assert all(page.proofs) and page.proofs[0].positions >= n
 
 
 def test_winograd_page_hand_worked():
