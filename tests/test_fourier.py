@@ -495,3 +495,82 @@ def test_a_wrong_inverse_transform_is_disproved(monkeypatch, bug):
     assert not proof and proof.counterexample.left_value != proof.counterexample.right_value
     if bug == "no 1/n":
         assert proof.counterexample.changed  # the right products, 5 times too often
+
+
+# ---- the block-sparse carrier: exactly the dense forms, and attacks across planes ----------
+MULTI = ConvSpec((3, 3), (2, 2), in_channels=3, out_channels=2, batch=2)
+
+
+def _tamper(monkeypatch, change):
+    """Replace the FFT side of every linear claim by ``change(fft)``."""
+    from symconv.fourier import theorems as fft_theorems
+
+    real = fft_theorems.linear_claims
+
+    def claims(*args, **kwargs):
+        return tuple(dataclasses.replace(c, fft=change(c.fft)) for c in real(*args, **kwargs))
+
+    monkeypatch.setattr(fft_theorems, "linear_claims", claims)
+
+
+def _left_only(proof):
+    return {frozenset(mono) for mono, _ in proof.counterexample.only_left}
+
+
+def test_attack_a_side_leaking_batch_one_into_output_zero_is_disproved(monkeypatch):
+    _tamper(monkeypatch, lambda fft: lambda xf, w: fft(
+        np.concatenate([xf[0:1] + xf[1:2], xf[1:2]], axis=0), w))
+    proof = prove_fft(LINEAR, MULTI)
+    assert not proof and proof.counterexample.positions[0][0] == 0  # output n = 0
+    assert frozenset({"x_{1,0,0,0}", "w_{0,0,0,0}"}) in _left_only(proof)  # x[n=1] in it
+    assert all(any(v.startswith("x_{1,") for v in mono) for mono in _left_only(proof))
+
+
+def test_attack_a_side_pairing_w_c_with_x_c_plus_one_is_disproved(monkeypatch):
+    _tamper(monkeypatch, lambda fft: lambda xf, w: fft(np.roll(xf, -1, axis=1), w))
+    proof = prove_fft(LINEAR, MULTI)
+    assert not proof
+    assert frozenset({"x_{0,1,0,0}", "w_{0,0,0,0}"}) in _left_only(proof)  # W[f, 0]·X[n, 1]
+
+
+def test_a_transform_across_the_batch_is_carried_exactly(monkeypatch):
+    # a DFT along the batch axis mixes planes (its entries keep separate terms); undone by
+    # the inverse it is the identity (PROVED), left alone it is not (DISPROVED)
+    def across(inverse):
+        def change(fft):
+            def side(xf, w):
+                r = Root(xf.order, xf.order // 2)
+                z = dft(xf, r, axes=(0,))
+                return fft(idft(z, r, axes=(0,)) if inverse else z, w)
+            return side
+        return change
+
+    _tamper(monkeypatch, across(True))
+    assert prove_fft(LINEAR, MULTI)
+    _tamper(monkeypatch, across(False))
+    assert not prove_fft(LINEAR, MULTI)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 4), st.sampled_from(["none", "batch", "channel", "dft"]))
+def test_block_forms_equal_the_dense_forms(seed, leak):
+    # the dense carrier (blocks=0: every entry over every variable) is the oracle: both give
+    # the same coefficient of every product at every position, leaks included
+    rng = np.random.default_rng(seed)
+    c, f = (int(v) for v in rng.integers(1, 3, 2))
+    spec = ConvSpec((int(rng.integers(2, 4)),), (2,), in_channels=c + 1, out_channels=f,
+                    batch=2)
+    m = 2 * ((spec.input_size[0] + 2) // 2)  # even, >= n + 1: ζ_m^(m/2) = -1 for the batch
+    sizes = (m,)
+    claim = linear_claims(spec, sizes, (Root(m),))[int(rng.integers(0, 3))]
+    change = {"none": lambda a: a, "batch": lambda a: a + np.roll(a, 1, axis=0),
+              "channel": lambda a: np.roll(a, 1, axis=1),
+              "dft": lambda a: dft(a, Root(m, m // 2), axes=(0,))}[leak]
+    fields = []
+    for blocks in (0, 2):
+        x = Forms.variables(spec.input_shape, "x", m, blocks=blocks)
+        w = Forms.variables(spec.weight_shape, "w", m, blocks=blocks)
+        y = claim.fft(change(claim.transform_input(x)), w)
+        fields.append((y.field(), y.scale))
+    (a, sa), (b, sb) = fields
+    assert np.array_equal(a * sa.numerator * sb.denominator, b * sb.numerator * sa.denominator)

@@ -1,8 +1,10 @@
 """FFT convolution, proved exactly: the cyclotomic field Q(ζ_m), a DFT carrier, the theorems.
 
 * :mod:`~symconv.fourier.cyclotomic` - Φ_m (checked) and :class:`Cyclotomic` elements;
-* :mod:`~symconv.fourier.carrier` - :class:`Forms` (bilinear forms with Q(ζ_m) coefficients)
-  and :func:`dft` / :func:`idft`, written once for Forms and complex numpy arrays;
+* :mod:`~symconv.fourier.carrier` - :class:`Forms` (bilinear forms with Q(ζ_m) coefficients,
+  sparse over the (batch, channel) planes of their variables);
+* :mod:`~symconv.fourier.transforms` - :func:`dft` / :func:`idft`, written once for Forms and
+  complex numpy arrays;
 * :mod:`~symconv.fourier.radix2` - the Cooley–Tukey FFT on the same carrier
   (``prove_fft(..., algorithm='radix-2')`` proves the algorithm itself);
 * :mod:`~symconv.fourier.sides` - the FFT side of each claim, and symconv's formulation it is

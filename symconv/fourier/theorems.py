@@ -12,7 +12,10 @@ Both sides are bilinear in (x, w).  The FFT side is computed on
 :class:`~symconv.fourier.carrier.Forms` with every coefficient in Q(ζ_m); the reference is
 symconv's own formulation on the ring carrier; the proof compares every coefficient of every
 product ``x_j·w_i`` at every position, after reducing modulo Φ_m.  Nothing about sums of roots
-of unity is assumed: they cancel (or fail to) in the arithmetic.
+of unity is assumed: they cancel (or fail to) in the arithmetic.  The forms are sparse over the
+(batch, channel) planes (``Forms.variables(..., blocks=2)``) and the comparison runs on the
+nonzero coefficients of both sides, so a product across batches or mismatched channels is an
+extra coefficient on one side, never out of sight.
 
 >>> from symconv import ConvSpec
 >>> proof = FFT_THEOREMS["fft-linear-convolution"].prove(ConvSpec((4,), (3,), padding=1))
@@ -157,28 +160,6 @@ def _roots(sizes: tuple[int, ...], root: Root | tuple[Root, ...] | None) -> tupl
     return roots
 
 
-def _dense(reference: np.ndarray, x_index: dict[str, int], w_index: dict[str, int],
-           chunk: tuple[int, ...]) -> np.ndarray:
-    """Coefficients ``(*S, VX, len(chunk))`` of the ring-carrier reference (exact ints)."""
-    where = {v: k for k, v in enumerate(chunk)}
-    flat = reference.reshape(-1)
-    out = np.zeros((flat.size, len(x_index), len(chunk)), dtype=object)
-    for p, entry in enumerate(flat):
-        for monomial, c in canonical(entry).items():
-            wn = [v for v in monomial if v in w_index]
-            xn = [v for v in monomial if v in x_index]
-            if len(wn) != 1 or len(xn) != 1 or len(monomial) != 2:
-                raise RuntimeError(f"internal error: {monomial} is not a product x·w")
-            if w_index[wn[0]] in where:
-                out[p, x_index[xn[0]], where[w_index[wn[0]]]] = c
-    return out.reshape(*reference.shape, len(x_index), len(chunk))
-
-
-def _chunks(count: int, per: int) -> list[tuple[int, ...]]:
-    per = max(1, min(count, per))
-    return [tuple(range(a, min(a + per, count))) for a in range(0, count, per)]
-
-
 def prove_fft(name: str, spec: ConvSpec, *, size: Any = None,
               root: Root | tuple[Root, ...] | None = None, conjugate: bool = True,
               algorithm: str = "dft", progress: Callable[[str], None] | None = None) -> Proof:
@@ -226,40 +207,75 @@ def prove_fft(name: str, spec: ConvSpec, *, size: Any = None,
     w_ring = symbolic_weight(spec, backend="ring")
     x_index = {variable_name("x", i): k for k, i in enumerate(np.ndindex(*spec.input_shape))}
     w_index = {variable_name("w", i): k for k, i in enumerate(np.ndindex(*spec.weight_shape))}
-    x = Forms.variables(spec.input_shape, "x", m)
+    x = Forms.variables(spec.input_shape, "x", m, blocks=2)
     statement = f"{thm.name} on {spec.describe()}"
     total_positions = total_products = 0
     spectra: dict[int, Forms] = {}  # the claims of one theorem share the input's DFT
+    kernel = math.prod(spec.kernel_size)
     for claim in claims:
         (progress or (lambda _: None))(f"{claim.name}: DFT of the input")
         key = id(claim.transform_input)
         xf = spectra[key] = spectra.get(key) or claim.transform_input(x)
         reference = claim.reference(x_ring, w_ring)
+        ref_keys, ref_values = _sparse(reference, x_index, w_index)
         per = CHUNK_ENTRIES // (spec.batch * spec.out_channels * spec.in_channels
-                                * math.prod(sizes) * len(x_index) * m)
-        products = 0
-        for chunk in _chunks(len(w_index), per):
-            w = Forms.variables(spec.weight_shape, "w", m, select=chunk)
+                                * math.prod(sizes) * math.prod(spec.input_size) * m)
+        for chunk in _chunks(kernel, per):  # kernel taps of every (f, c) plane at once
+            w = Forms.variables(spec.weight_shape, "w", m, select=chunk, blocks=2)
             y = claim.fft(xf, w)
             if y.shape != reference.shape:
                 raise RuntimeError(f"internal error: {claim.name} shapes {y.shape} vs "
                                    f"{reference.shape}")
-            coords = y.field()
-            ref = _dense(reference, x_index, w_index, chunk)
-            products += int(np.count_nonzero(ref))
-            bad = np.any(coords[..., 1:] != 0, axis=-1) | (
-                coords[..., 0] * y.scale.numerator != ref * y.scale.denominator)
-            if bad.any():
-                cex = _counterexample(bad, coords, y.scale, ref, reference.shape, m, x_index,
-                                      w_index, chunk)
+            mine = np.isin(ref_keys % len(w_index) % kernel, chunk)
+            bad = _compare(*y.sparse(), y.scale, ref_keys[mine], ref_values[mine])
+            if bad is not None:
+                cex = _counterexample(bad, y, reference, x_index, w_index)
                 steps.append(f"{claim.name}: {claim.formula}: FAILS")
                 return Proof(statement, False, _method(m), total_positions, total_products,
                              time.perf_counter() - start, tuple(steps), cex)
         total_positions += reference.size
-        total_products += products
-        steps.append(f"{claim.name}: all {reference.size} positions equal ({products} products)")
+        total_products += len(ref_keys)
+        steps.append(f"{claim.name}: all {reference.size} positions equal ({len(ref_keys)} "
+                     "products)")
     return Proof(statement, True, _method(m), total_positions, total_products,
                  time.perf_counter() - start, tuple(steps))
+
+
+def _compare(keys: np.ndarray, values: np.ndarray, scale: Fraction, ref_keys: np.ndarray,
+             ref_values: np.ndarray) -> np.ndarray | None:
+    """The keys where ``scale · values`` (coordinates in Q(ζ_m)) differ from the rational
+    reference coefficients, or None when every one is equal (both sides sorted, nonzero)."""
+    every = np.union1d(keys, ref_keys)
+    got = np.zeros((len(every), values.shape[-1]), dtype=values.dtype)
+    got[np.searchsorted(every, keys)] = values
+    want = np.zeros(len(every), dtype=object)
+    want[np.searchsorted(every, ref_keys)] = ref_values
+    bad = np.any(got[:, 1:] != 0, axis=-1) | (
+        got[:, 0].astype(object) * scale.numerator != want * scale.denominator)
+    return every[bad] if bad.any() else None
+
+
+def _sparse(reference: np.ndarray, x_index: dict[str, int], w_index: dict[str, int]
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted keys ``(position·X + j)·W + i`` and coefficients of the ring-carrier reference."""
+    keys, values = [], []
+    for p, entry in enumerate(reference.reshape(-1)):
+        for monomial, c in canonical(entry).items():
+            wn = [v for v in monomial if v in w_index]
+            xn = [v for v in monomial if v in x_index]
+            if len(wn) != 1 or len(xn) != 1 or len(monomial) != 2:
+                raise RuntimeError(f"internal error: {monomial} is not a product x·w")
+            if c:
+                keys.append((p * len(x_index) + x_index[xn[0]]) * len(w_index) + w_index[wn[0]])
+                values.append(c)
+    order = np.argsort(np.array(keys, dtype=np.int64), kind="stable")
+    return (np.array(keys, dtype=np.int64)[order],
+            np.array(values + [0], dtype=object)[:-1][order])
+
+
+def _chunks(count: int, per: int) -> list[tuple[int, ...]]:
+    per = max(1, min(count, per))
+    return [tuple(range(a, min(a + per, count))) for a in range(0, count, per)]
 
 
 def _power(e: int, c: int) -> str:
@@ -272,27 +288,39 @@ def _method(m: int) -> str:
     return f"exact arithmetic in Q(ζ_{m}) (group ring Z[C_{m}] reduced modulo Φ_{m})"
 
 
-def _counterexample(bad: np.ndarray, coords: np.ndarray, scale: Fraction, ref: np.ndarray,
-                    shape: tuple[int, ...], m: int, x_index: dict[str, int],
-                    w_index: dict[str, int], chunk: tuple[int, ...]) -> Counterexample:
+def _counterexample(bad: np.ndarray, y: Forms, reference: np.ndarray,
+                    x_index: dict[str, int], w_index: dict[str, int]) -> Counterexample:
     """Where the sides differ: positions, the products that differ there (coefficients in Q, or
     in Q(ζ_m) when irrational) and integer values of the variables that show it."""
-    per_position = bad.reshape(*shape, -1).any(axis=-1)
-    where = [tuple(int(i) for i in p) for p in zip(*np.nonzero(per_position))]
-    first = where[0]
+    shape, m, per = reference.shape, y.order, len(x_index) * len(w_index)
+    flat = sorted({int(k) // per for k in bad})
+    where = [tuple(int(i) for i in np.unravel_index(p, shape)) for p in flat]
+    first = flat[0]
+    keys, values = y.sparse()
+    ref_keys, ref_values = _sparse(reference.reshape(-1)[first:first + 1], x_index, w_index)
     x_names, w_names = list(x_index), list(w_index)
     left: dict[tuple[str, ...], Any] = {}
     right: dict[tuple[str, ...], Any] = {}
     rational = True
-    for j, i in zip(*np.nonzero(bad[first] | (ref[first] != 0) | coords[first].any(axis=-1))):
-        monomial = tuple(sorted((x_names[j], w_names[chunk[i]])))
-        value = Cyclotomic(m, [Fraction(int(c)) * scale for c in coords[first][j, i]])
+    here = (keys // per) == first
+    for k, coords in zip(keys[here] % per, values[here]):
+        monomial = tuple(sorted((x_names[int(k) // len(w_index)],
+                                 w_names[int(k) % len(w_index)])))
+        value = Cyclotomic(m, [Fraction(int(c)) * y.scale for c in coords])
         left[monomial] = value.rational if value.rational is not None else value
         rational = rational and value.rational is not None
-        right[monomial] = Fraction(ref[first][j, i])
+    for k, c in zip(ref_keys, ref_values):
+        monomial = tuple(sorted((x_names[int(k) // len(w_index)],
+                                 w_names[int(k) % len(w_index)])))
+        right[monomial] = Fraction(c)
+        left.setdefault(monomial, Fraction(0))
+    for monomial in left:
+        right.setdefault(monomial, Fraction(0))
     if rational:  # the engine's own comparison, witness and printing at this position
-        one = prove_equal(np.array([Polynomial(left)], dtype=object),
-                          np.array([Polynomial(right)], dtype=object))
+        one = prove_equal(np.array([Polynomial({k: v for k, v in left.items() if v})],
+                                   dtype=object),
+                          np.array([Polynomial({k: v for k, v in right.items() if v})],
+                                   dtype=object))
         cex = one.counterexample
         assert cex is not None
         return dataclasses.replace(cex, left_shape=shape, right_shape=shape,
