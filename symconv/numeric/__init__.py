@@ -59,7 +59,7 @@ def choose_method(spec: ConvSpec) -> Method:
     few channels, ``C/G * F/G <= taps / 2`` (224x224 single channel: 7x7 0.64 ms vs im2col
     0.79 ms, 11x11 0.64 vs 1.84; but 3->16 channels 7x7: FFT 12 ms vs im2col 4 ms, and 5x5
     never wins); a 2-D 3x3 stride-1 layer with at least 32 channels in and out per group and
-    at least 32 tiles of 4x4 outputs in the batch goes to Winograd F(4x4, 3x3) (one thread, CPU
+    at least 32 tiles of 4x4 outputs in the batch goes to Winograd F(mxm, 3x3) (one thread, CPU
     time: 56x56x64 batch 1 2.0 ms vs im2col 3.1, 28x28x128 batch 8 11.9 vs 20.6, 7x7x512 batch
     8 20 vs 27; but 7x7x512 batch 1, 4 tiles, 6.3 vs 3.5: the transformed filters cost
     more than they save; 32x32x16 batch 8 1.3 vs 1.3); everything else goes to im2col, one
