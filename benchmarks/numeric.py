@@ -9,8 +9,10 @@ median of ``R`` runs after a warm-up.  torch and numpy's BLAS get the same threa
 variables OpenBLAS/MKL/OpenMP read are set *before* numpy is imported.
 Table 2: single-channel 2-D float32 images against ``scipy.signal.correlate2d`` (mode 'valid').
 Table 3: ``method='winograd'`` against torch on the stride-1 3x3 layers of ResNet-50, batch 1 and
-8, with im2col beside it; ``ratio = winograd / torch``, median of ``R`` runs, the load average
-printed before and after (other processes on the machine distort every ratio).
+8, with im2col beside it; ``ratio = winograd / torch``, median of ``R`` runs, each library timed
+after a 0.2 s pause (so the other one's idle BLAS/OpenMP threads have stopped spinning), the
+load average printed before and after: on a loaded machine a woken BLAS thread waits for a
+time slice, and every multi-threaded timing (torch's too) suffers.
 Not run in CI: it needs torch and takes a couple of minutes.
 """
 
@@ -72,8 +74,10 @@ SINGLE = [(224, 3), (224, 5), (224, 7), (224, 11), (512, 5), (512, 9)]
 METHODS = ("direct", "im2col", "fft")
 
 
-def timed(repeats: int, fn, *args, **kwargs) -> float:
-    """Median wall time in seconds of ``repeats`` calls ``fn(*args, **kwargs)`` after a warm-up."""
+def timed(repeats: int, fn, *args, pause: float = 0.0, **kwargs) -> float:
+    """Median wall time in seconds of ``repeats`` calls ``fn(*args, **kwargs)`` after a warm-up
+    (and after ``pause`` seconds, in which the other library's idle threads stop spinning)."""
+    time.sleep(pause)
     fn(*args, **kwargs)
     times = []
     for _ in range(repeats):
@@ -145,9 +149,10 @@ def winograd_table(batches: tuple[int, ...]) -> list[float]:
             w = rng.standard_normal(spec.weight_shape).astype(np.float32)
             tx, tw = torch.from_numpy(x), torch.from_numpy(w)
             with torch.no_grad():
-                t_torch = timed(ARGS.repeats, torch.nn.functional.conv2d, tx, tw, padding=p)
-            t_wino = timed(ARGS.repeats, numeric.conv, x, w, spec, "winograd")
-            t_col = timed(ARGS.repeats, numeric.conv, x, w, spec, "im2col")
+                t_torch = timed(ARGS.repeats, torch.nn.functional.conv2d, tx, tw, padding=p,
+                                pause=0.2)
+            t_wino = timed(ARGS.repeats, numeric.conv, x, w, spec, "winograd", pause=0.2)
+            t_col = timed(ARGS.repeats, numeric.conv, x, w, spec, "im2col", pause=0.2)
             ratios.append(t_wino / t_torch)
             tile = "x".join(map(str, _winograd.tile_sizes(spec)))
             print(f"{name:<19}{n:>3}{tile:>6}{t_wino * 1e3:>8.2f}ms{t_col * 1e3:>7.2f}ms"
