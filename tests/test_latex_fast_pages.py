@@ -118,6 +118,43 @@ def test_winograd_page_channel_sum_in_the_transformed_domain():
     assert "instead of 24" in page.document()
 
 
+WINOGRAD_2D_LAYERS = [
+    ConvSpec((4, 4), (3, 3)), ConvSpec((6, 6), (3, 3)), ConvSpec((4, 4), (3, 3), padding=1),
+    ConvSpec((3, 4), (2, 3), in_channels=2, padding=((1, 0), (0, 1))),
+    ConvSpec((4, 4), (3, 3), out_channels=2, padding=1, padding_mode="reflect"),
+    ConvSpec((2, 2), (1, 2), padding=1, padding_mode="circular")]
+
+
+@pytest.mark.parametrize("spec", WINOGRAD_2D_LAYERS, ids=lambda s: s.describe())
+def test_winograd_2d_page_builds(spec):
+    page = fast_page("winograd-equals-correlation", spec)
+    assert all(page.proofs) and page.proofs[-1].positions == spec.out_channels * \
+        spec.output_size[0] * spec.output_size[1]
+
+
+def test_winograd_2d_page_hand_worked():
+    """F(2×2, 3×3) on 4×4: one 4×4 tile, 16 multiplications instead of 36."""
+    page = fast_page("winograd-equals-correlation", ConvSpec((4, 4), (3, 3)))
+    text = page.latex()
+    assert r"(Y_{0,0})_{1,1} &= I_{1,1} K_{0,0} + I_{1,2} K_{0,1}" in text
+    assert r"U_{1,1} &= K_{0,0} + K_{0,1} + K_{0,2}" in text
+    assert r"\emph{Multiplications:} 16" in page.document() and "instead of 36" in \
+        page.document()
+    assert "- K_{0,1}" in text and r"&\quad + -" not in text
+
+
+def test_winograd_2d_page_refuses_tampered_transforms(monkeypatch):
+    def tampered(m, r):
+        AT, G, BT = winograd_transforms(m, r)
+        BT = BT.copy()
+        BT[0, 0] = 2
+        return AT, G, BT
+
+    monkeypatch.setattr(winograd_layer, "winograd_transforms", tampered)
+    with pytest.raises(DerivationError, match="does not hold"):
+        fast_page("winograd-equals-correlation", ConvSpec((4, 4), (3, 3)))
+
+
 def test_circular_page_hand_worked():
     """n = 4, k = 3, padding (1, 1): S_t = K_0 I_{t-1} + K_1 I_t + K_2 I_{t+1} (mod 4)."""
     text = derive("fft-circular-convolution").latex()
@@ -180,6 +217,8 @@ def test_circular_page_refuses_a_wrong_inverse_transform(monkeypatch):
     ("winograd-equals-correlation", ConvSpec((8,), (5,), in_channels=2, out_channels=2,
                                              padding=2, padding_mode="circular")),
     ("fft-circular-convolution", ConvSpec((8,), (8,), padding=(3, 4), padding_mode="circular")),
+    ("winograd-equals-correlation", ConvSpec((6, 6), (3, 3))),
+    ("winograd-equals-correlation", ConvSpec((3, 4), (2, 3), in_channels=2, padding=1)),
 ], ids=lambda v: v if isinstance(v, str) else v.describe() if v else "default")
 def test_pages_compile_cleanly(tex, name, spec):  # noqa: F811
     compiled = tex(fast_page(name, spec).document())
@@ -188,8 +227,9 @@ def test_pages_compile_cleanly(tex, name, spec):  # noqa: F811
 
 def test_long_names_compile(tex):  # noqa: F811
     names = "inputsignalabcdefgh,kernelweightsabc,outputmapabcdefg"
-    for name in NEW:
-        compiled = tex(fast_page(name, names=names).document())
+    for name, spec in [*((name, None) for name in NEW),
+                       ("winograd-equals-correlation", ConvSpec((4, 4), (3, 3), in_channels=2))]:
+        compiled = tex(fast_page(name, spec, names=names).document())
         assert compiled.problems == [], (name, compiled.problems)
 
 
@@ -199,6 +239,8 @@ def test_long_names_compile(tex):  # noqa: F811
     (["winograd-equals-correlation"], r"V_{1} = B^{\top} d_{1}"),
     (["winograd-equals-correlation", "--input", "5", "--kernel", "2", "--in-channels", "2",
       "--names", "X,W,Y"], r"\tilde{X}_{0,2:5}"),
+    (["winograd-equals-correlation", "--input", "4,4", "--kernel", "3,3"],
+     r"Y_{0,0} = A^{\top} M_{0,0}\, A"),
     (["fft-circular-convolution"], r"\hat{I}_{1}\hat{h}_{1}"),
     (["fft-circular-convolution", "--input", "5", "--kernel", "2", "--padding", "0,1",
       "--padding-mode", "circular", "--names", "X,W,Y"], r"\hat{X}_{4}"),
@@ -233,7 +275,9 @@ def test_cli_writes_a_document_file(capsys, tmp_path):
       "--out-channels", "2"], "in_channels:"),
     (["winograd-equals-correlation", "--input", "8", "--kernel", "3", "--stride", "2"],
      "stride:"),
-    (["winograd-equals-correlation", "--input", "6,6", "--kernel", "3,3"], "spec:"),
+    (["winograd-equals-correlation", "--input", "4,4,4", "--kernel", "2,2,2"], "spec:"),
+    (["winograd-equals-correlation", "--input", "8,8", "--kernel", "3,3"], "input_size:"),
+    (["winograd-equals-correlation", "--input", "6,6", "--kernel", "4,4"], "kernel_size:"),
     (["winograd-equals-correlation", "--format", "figures-png", "-o", "/tmp/never.png"],
      "figures:"),
 ], ids=lambda v: " ".join(v) if isinstance(v, list) else None)

@@ -259,7 +259,8 @@ def _wrapped(p: FourierPrinter, head: str, terms: list[sympy.Expr]) -> list[str]
         groups[-1].append(term)
         used += w
     lines = [f"{head} &= {p.doprint(_sum(groups[0]))}".lstrip()]
-    return lines + [rf"&\quad + {p.doprint(_sum(g))}" for g in groups[1:]]
+    rest = [p.doprint(_sum(g)) for g in groups[1:]]
+    return lines + [r"&\quad " + ("" if tex.startswith("-") else "+ ") + tex for tex in rest]
 
 
 def _poly(poly: Any, to_sym: dict[str, sympy.Symbol]) -> sympy.Expr:

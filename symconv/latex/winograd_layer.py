@@ -1,4 +1,5 @@
-"""``derive winograd-equals-correlation``: tiled Winograd F(2, r) on a small 1-D layer.
+"""``derive winograd-equals-correlation``: tiled Winograd F(2, r) on a small 1-D layer (2-D:
+:mod:`symconv.latex.winograd_layer2d`).
 
 The page prints the transforms of F(2, r) for the layer's kernel (``r`` taps), the padded input
 cut into overlapping tiles of ``α = m + r − 1`` (tile ``t`` covers the padded inputs
@@ -52,13 +53,15 @@ def _checked(shown: sympy.Matrix, value: sympy.Matrix, what: str) -> None:
 
 
 def _refuse(spec: ConvSpec) -> None:
-    if spec.rank != 1 or spec.batch != 1 or spec.groups != 1:
-        raise SpecError(f"spec: the Winograd page is for a 1-D layer, batch 1, groups 1, got "
-                        f"{spec.describe()}; e.g. --input 6 --kernel 3")
+    if spec.rank > 2 or spec.batch != 1 or spec.groups != 1:
+        raise SpecError(f"spec: the Winograd page is for a 1-D or 2-D layer, batch 1, groups 1,"
+                        f" got {spec.describe()}; e.g. --input 6 --kernel 3")
     if any(v != 1 for v in (*spec.stride, *spec.dilation)):
         raise SpecError(f"stride: the Winograd page is for stride 1 and dilation 1, got stride "
                         f"{spec.stride}, dilation {spec.dilation}; drop --stride/--dilation "
                         "(symconv prove covers them by the polyphase split)")
+    if spec.rank == 2:
+        return  # the 2-D page has its own bounds
     (k,), tiles = spec.kernel_size, -(-spec.output_size[0] // M)
     pairs = spec.in_channels * spec.out_channels
     for what, value, fix in (("tiles", tiles, "--input 6"), ("kernel taps", k, "--kernel 3"),
@@ -83,7 +86,8 @@ def _entry_names(base: str, sub: str, alpha: int) -> list[sympy.Symbol]:
 def winograd_layer_page(spec: ConvSpec | None = None, names: Names | None = None
                         ) -> FourierPage:
     """The checked page of ``winograd-equals-correlation`` on a small 1-D layer (default n=6,
-    k=3): tiles, transforms, channel sums, inverse transforms, each printed equation proved.
+    k=3): tiles, transforms, channel sums, inverse transforms, each printed equation proved
+    (a 2-D layer: :func:`~symconv.latex.winograd_layer2d.winograd_layer2d_page`).
 
     >>> page = winograd_layer_page(ConvSpec((5,), (2,), in_channels=2))
     >>> [heading.split("}")[0] for heading, _ in page.blocks][:2]
@@ -93,6 +97,9 @@ def winograd_layer_page(spec: ConvSpec | None = None, names: Names | None = None
     if not isinstance(spec, ConvSpec):
         raise SpecError(f"spec: expected a ConvSpec, got {type(spec).__name__}")
     _refuse(spec)
+    if spec.rank == 2:
+        from .winograd_layer2d import winograd_layer2d_page
+        return winograd_layer2d_page(spec, names)
     names = names or Names.parse("I,K,S")
     inp, ker, out = names.latex
     (n,), (k,), (o,) = spec.input_size, spec.kernel_size, spec.output_size
