@@ -214,9 +214,7 @@ def fft_page(spec: ConvSpec | None = None, names: Names | None = None) -> Fourie
                    rf"same computation with the reversed kernel $({ker}_{{k-1-u}})_u$:",
                    tuple(rf"{out}^{{\star}}_{{{t}}} &= " + p.doprint(_poly(corr[t], to_sym))
                          for t in range(o))))
-    blocks.append((r"\paragraph{The cyclotomic polynomial} used for the reductions "
-                   rf"($\zeta_{{{n_fft}}}$ is one of its roots):",
-                   (rf"\Phi_{{{n_fft}}}(t) &= " + _phi_tex(n_fft),)))
+    blocks.append(_phi_block(n_fft))
     checks = ("Every printed power of $\\zeta$, transform entry and product coefficient was "
               rf"compared with the exact DFT in $\mathbb{{Q}}(\zeta_{{{n_fft}}})$ (coordinates "
               rf"modulo $\Phi_{{{n_fft}}}$).",
@@ -270,6 +268,12 @@ def _poly(poly: Any, to_sym: dict[str, sympy.Symbol]) -> sympy.Expr:
         terms.append(_times(sympy.Rational(c.numerator, c.denominator) if hasattr(
             c, "denominator") else sympy.Integer(c), *factors))
     return _sum(terms)
+
+
+def _phi_block(m: int) -> tuple[str, tuple[str, ...]]:
+    """The closing block of a DFT page: Φ_m, the polynomial the reductions used."""
+    return (r"\paragraph{The cyclotomic polynomial} used for the reductions "
+            rf"($\zeta_{{{m}}}$ is one of its roots):", (rf"\Phi_{{{m}}}(t) &= " + _phi_tex(m),))
 
 
 def _phi_tex(m: int) -> str:

@@ -35,7 +35,7 @@ from .fourier import (
     FourierPage,
     FourierPrinter,
     _check,
-    _phi_tex,
+    _phi_block,
     _poly,
     _sum,
     _times,
@@ -154,9 +154,7 @@ def fft_circular_page(spec: ConvSpec | None = None, names: Names | None = None) 
                    rf"$\mathbb{{Q}}(\zeta_{{{n}}})$; every coefficient came out rational, and "
                    rf"the result is the layer's circular correlation ${out}_t = \sum_u {ker}_u\, "
                    rf"{inp}_{{(t + u - {left}) \bmod {n}}}$:\par}}", tuple(inv)))
-    blocks.append((r"\paragraph{The cyclotomic polynomial} used for the reductions "
-                   rf"($\zeta_{{{n}}}$ is one of its roots):",
-                   (rf"\Phi_{{{n}}}(t) &= " + _phi_tex(n),)))
+    blocks.append(_phi_block(n))
     checks = ("Every printed power of $\\zeta$ in the transforms and the product was compared "
               rf"with the exact DFT in $\mathbb{{Q}}(\zeta_{{{n}}})$ (coordinates modulo "
               rf"$\Phi_{{{n}}}$).",
