@@ -21,6 +21,7 @@ from symconv.latex.compile import (
     pdflatex,
 )
 from symconv.latex.recipes import derivations
+from tests.latex_names import layer_derivations
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -61,7 +62,7 @@ def test_other_layers_compile_cleanly(tex, name, spec):
 LONG_NAMES = "abcdefghijklmnopqrstuvwx,Kernelweightsabcdefghij,outputfeaturemapabcdefgh"
 
 
-@pytest.mark.parametrize("name", derivations()[:-1])
+@pytest.mark.parametrize("name", layer_derivations()[:-1])
 @pytest.mark.parametrize("spec, names", [
     (ConvSpec((5, 5), (3, 3), padding=1), LONG_NAMES),  # 24-letter names
     (ConvSpec((12, 12), (9, 9)), None),  # a big kernel

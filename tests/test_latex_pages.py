@@ -15,14 +15,14 @@ import pytest
 
 from symconv import ConvSpec, GeneralProof, derive
 from symconv.cli import main
-from symconv.latex.recipes import derivations
+from tests.latex_names import layer_derivations
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("SYMCONV_UPDATE_GOLDEN") == "1"
 
 #: (golden file stem, derivation, spec): every theorem on the seed layer, plus the pages that
 #: used to carry wrong text (padding 'same', 1-D, several channels).
-PAGES = [(name, name, None) for name in derivations()] + [
+PAGES = [(name, name, None) for name in layer_derivations()] + [
     ("flip-same-even-kernel", "convolution-is-flipped-correlation",
      ConvSpec((6, 5), (4, 2), padding="same")),
     ("definition-1d-strided-padded", "definition-equals-elementwise",
@@ -64,7 +64,7 @@ def _setup_and_math(page: str) -> tuple[str, str]:
     return page[:start], page[start:]
 
 
-@pytest.mark.parametrize("name", derivations()[:-1])
+@pytest.mark.parametrize("name", layer_derivations()[:-1])
 @pytest.mark.parametrize("spec", LAYERS, ids=lambda s: s.describe())
 def test_padded_tensors_are_defined_exactly_when_written(name, spec):
     page = derive(name, spec).document()
@@ -76,7 +76,7 @@ def test_padded_tensors_are_defined_exactly_when_written(name, spec):
         assert defined == (accent in body), (name, spec.describe(), accent)
 
 
-@pytest.mark.parametrize("name", derivations()[:-1])
+@pytest.mark.parametrize("name", layer_derivations()[:-1])
 @pytest.mark.parametrize("spec", LAYERS, ids=lambda s: s.describe())
 def test_index_letters_are_introduced_only_when_written(name, spec):
     page = derive(name, spec).document()
@@ -108,7 +108,7 @@ def test_no_index_sentence_for_a_single_channel_layer():
     assert "$c$ runs over the input channels." in page.document()
 
 
-@pytest.mark.parametrize("name", derivations())
+@pytest.mark.parametrize("name", layer_derivations())
 def test_justifications_are_math_not_ascii(name):
     for step in derive(name, ConvSpec((5, 5), (3, 3), padding=1)
                        if name != "example" else None).steps:

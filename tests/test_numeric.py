@@ -162,7 +162,7 @@ def test_errors_name_the_field() -> None:
     spec = ConvSpec((5,), (3,))
     x, w = np.zeros((1, 1, 5)), np.zeros((1, 1, 3))
     with pytest.raises(SpecError, match=r"^method: expected one of auto, direct, im2col, fft"):
-        numeric.conv(x, w, spec, "winograd")
+        numeric.conv(x, w, spec, "strassen")
     with pytest.raises(SpecError, match=r"^x: expected shape \(1, 1, 5\)"):
         numeric.conv(np.zeros((5,)), w, spec)
     with pytest.raises(SpecError, match=r"^y: expected shape \(1, 1, 3\)"):
