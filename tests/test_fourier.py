@@ -34,6 +34,7 @@ from symconv.fourier import (
     reduction_matrix,
 )
 from symconv.fourier import carrier as carrier_module
+from symconv.fourier import transforms as transforms_module
 from tests.strategies import conv_specs
 
 LINEAR, CIRCULAR = "fft-linear-convolution", "fft-circular-convolution"
@@ -406,14 +407,14 @@ def test_float_exact_matmul_equals_integer_matmul_near_its_bound():
     a = rng.integers(-2**20, 2**20, (3, 40, 64))
     b = rng.integers(-2**20, 2**20, (3, 64, 5))
     bound = int((np.abs(a).max() * np.abs(b).max()) * 64)
-    assert bound < carrier_module.FLOAT_EXACT
-    assert np.array_equal(carrier_module._matmul(a, b, bound), a @ b)
+    assert bound < transforms_module.FLOAT_EXACT
+    assert np.array_equal(transforms_module._matmul(a, b, bound), a @ b)
     big = np.array([[2**40 + 1]]), np.array([[2**20 + 1]])
-    assert carrier_module._matmul(*big, 2**61)[0, 0] == (2**40 + 1) * (2**20 + 1)  # int path
+    assert transforms_module._matmul(*big, 2**61)[0, 0] == (2**40 + 1) * (2**20 + 1)  # int path
 
 
 def test_integer_path_proves_the_same(monkeypatch):
-    monkeypatch.setattr(carrier_module, "FLOAT_EXACT", 0)
+    monkeypatch.setattr(transforms_module, "FLOAT_EXACT", 0)
     assert prove_fft(LINEAR, ConvSpec((5, 4), (2, 3), padding=1))
     assert not prove_fft(LINEAR, ConvSpec((4,), (3,)), size=5)
 
@@ -574,3 +575,17 @@ def test_block_forms_equal_the_dense_forms(seed, leak):
         fields.append((y.field(), y.scale))
     (a, sa), (b, sb) = fields
     assert np.array_equal(a * sa.numerator * sb.denominator, b * sb.numerator * sa.denominator)
+
+
+@pytest.mark.parametrize("order", [0, 1000])
+def test_both_transform_paths_prove_and_refuse_the_same(monkeypatch, order):
+    # shifted additions (order 0) and matrix products of 0/1 shift matrices (order 1000),
+    # rows split into several products by a small matrix budget
+    monkeypatch.setattr(transforms_module, "MATMUL_ORDER", order)
+    x = Forms.variables((2, 5), "x", order=5)
+    assert np.array_equal(dft(x, Root(5)).field()[0, :, 0, 0], [[1, 0, 0, 0]] * 5)
+    assert prove_fft(LINEAR, MULTI) and not prove_fft(LINEAR, ConvSpec((4,), (3,)), size=5)
+    a = np.random.default_rng(0).integers(-9, 9, (7, 3, 7))
+    e = np.random.default_rng(1).integers(0, 7, (6, 7))
+    want = sum(np.roll(a[f], int(e[:, f][0]), axis=-1) for f in range(7))
+    assert np.array_equal(transforms_module.shift_sum(a, e, 10**4)[0], want)

@@ -36,33 +36,12 @@ import numpy as np
 
 from ..errors import SymconvError
 from .cyclotomic import reduction_matrix
-from .transforms import Root, _axis, dft, idft
+from .transforms import Root, _axis, _matmul, dft, idft, shift_sum
 
 __all__ = ["Forms", "Root", "dft", "idft"]
 
 #: Above this bound on an entry, data switches from int64 to exact Python ints.
 INT64_SAFE = 2**62
-
-
-#: Integers of magnitude below 2**53 are exact in float64, and so is every sum of them whose
-#: terms' magnitudes add up to less than 2**53, in any order of summation.
-FLOAT_EXACT = 2**53
-
-
-def _matmul(a: np.ndarray, b: np.ndarray, bound: int) -> np.ndarray:
-    """``a @ b`` of integer arrays, exactly; ``bound`` bounds Σ|a_ik·b_kj| for every entry.
-
-    Below :data:`FLOAT_EXACT` the product runs in float64 (BLAS): every operand, product and
-    partial sum is then an integer of magnitude below 2**53, so no rounding happens in any
-    summation order and the result converts back to the same int64 values; above it, numpy's
-    int64 (or, past :data:`INT64_SAFE`, Python int) matmul.
-
-    >>> _matmul(np.array([[3, -1]]), np.array([[2], [5]]), 11).tolist()
-    [[1]]
-    """
-    if a.dtype == object or b.dtype == object or bound >= FLOAT_EXACT:
-        return np.matmul(a, b)
-    return np.matmul(a.astype(np.float64), b.astype(np.float64)).astype(np.int64)
 
 
 _FUNCTIONS: dict[Any, str] = {np.pad: "pad", np.roll: "roll", np.flip: "flip", np.sum: "sum",
@@ -339,13 +318,7 @@ class Forms:
                                                                        cols * lab.shape[-2], 2))
             return Forms(out, m, self.scale, bound, self.kind,
                          np.ascontiguousarray(np.moveaxis(lab, 0, axis)), self.xvars, self.wvars)
-        flat = a.reshape(cols, -1, m)
-        out = np.zeros((rows, flat.shape[1], m), dtype=flat.dtype)
-        doubled = np.concatenate([flat, flat], axis=-1)  # a shift by k is a window of this
-        start = (-exponents) % m  # out[t, :, e] += flat[f, :, e - E[t, f]]
-        for t in range(rows):  # ζ^k shifts the coefficients by k
-            for f in range(cols):
-                out[t] += doubled[f, :, start[t, f]:start[t, f] + m]
+        out = shift_sum(a.reshape(cols, -1, m), exponents, bound)
         out = np.moveaxis(out.reshape(rows, *a.shape[1:]), 0, axis)
         labels = np.repeat(self.labels.take([0], axis=axis), rows, axis=axis)
         return Forms(out, m, self.scale, bound, self.kind, labels, self.xvars, self.wvars)

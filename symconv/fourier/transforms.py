@@ -20,7 +20,11 @@ import numpy as np
 from ..errors import SymconvError
 from .cyclotomic import cyclotomic_polynomial
 
-__all__ = ["Root", "dft", "idft"]
+__all__ = ["Root", "dft", "idft", "shift_sum"]
+
+#: Up to this order m a transform runs as matrix products (m-times the additions, at BLAS
+#: speed), above it as shifted additions.
+MATMUL_ORDER = 24
 
 
 @dataclass(frozen=True)
@@ -84,3 +88,55 @@ def dft(a: Any, root: Root | tuple[Root, ...], axes: tuple[int, ...] = (-1,), *,
 def idft(a: Any, root: Root | tuple[Root, ...], axes: tuple[int, ...] = (-1,)) -> Any:
     """The inverse DFT along ``axes`` (the DFT with ζ^-1, divided by the length)."""
     return dft(a, root, axes, inverse=True)
+
+
+#: Integers of magnitude below 2**53 are exact in float64, and so is every sum of them whose
+#: terms' magnitudes add up to less than 2**53, in any order of summation.
+FLOAT_EXACT = 2**53
+
+
+def _matmul(a: np.ndarray, b: np.ndarray, bound: int) -> np.ndarray:
+    """``a @ b`` of integer arrays, exactly; ``bound`` bounds Σ|a_ik·b_kj| for every entry.
+
+    Below :data:`FLOAT_EXACT` the product runs in float64 (BLAS): every operand, product and
+    partial sum is then an integer of magnitude below 2**53, so no rounding happens in any
+    summation order and the result converts back to the same int64 values; above it, numpy's
+    int64 (or, past :data:`INT64_SAFE`, Python int) matmul.
+
+    >>> _matmul(np.array([[3, -1]]), np.array([[2], [5]]), 11).tolist()
+    [[1]]
+    """
+    if a.dtype == object or b.dtype == object or bound >= FLOAT_EXACT:
+        return np.matmul(a, b)
+    return np.matmul(a.astype(np.float64), b.astype(np.float64)).astype(np.int64)
+
+
+def shift_sum(flat: np.ndarray, exponents: np.ndarray, bound: int) -> np.ndarray:
+    """``out[t, :, e] = Σ_f flat[f, :, e - E[t, f]]`` for group-ring coefficients (m last):
+    ``Σ_f ζ^E[t, f] · flat[f]`` exactly; ``bound`` bounds the sums (see :func:`_matmul`).
+
+    >>> shift_sum(np.array([[[1, 0]], [[0, 1]]]), np.array([[0, 0], [0, 1]]), 2).tolist()
+    [[[1, 1]], [[2, 0]]]
+    """
+    (rows, cols), m = exponents.shape, flat.shape[-1]
+    if m > MATMUL_ORDER:  # out[t, :, e] += flat[f, :, e - E[t, f]]: a shift by k is a window
+        out = np.zeros((rows, flat.shape[1], m), dtype=flat.dtype)
+        doubled, start = np.concatenate([flat, flat], axis=-1), (-exponents) % m
+        for t in range(rows):
+            for f in range(cols):
+                out[t] += doubled[f, :, start[t, f]:start[t, f] + m]
+    else:  # the same sums as matrix products with the 0/1 matrix of the shifts (exact)
+        flat = np.moveaxis(flat, 1, 0).reshape(-1, cols * m)
+        step = max(1, 2**22 // (cols * m * m))  # rows per product: a bounded matrix
+        parts = []
+        for t0 in range(0, rows, step):
+            e_rows = exponents[t0:t0 + step]
+            shifts = np.zeros((cols, m, len(e_rows), m), dtype=np.int64)
+            f, e, t = np.meshgrid(np.arange(cols), np.arange(m), np.arange(len(e_rows)),
+                                  indexing="ij")
+            shifts[f, e, t, (e + e_rows.T[f, t]) % m] = 1
+            shifts = shifts.reshape(cols * m, -1)
+            parts.append(_matmul(flat, shifts.astype(object) if flat.dtype == object
+                                 else shifts, bound).reshape(-1, len(e_rows), m))
+        out = np.moveaxis(np.concatenate(parts, axis=1), 1, 0)
+    return out
