@@ -3,7 +3,7 @@
 Each layer runs in a fresh process (time of prove_fft, peak RSS above the imported library),
 median of 3; the constants are a non-negative least-squares fit of relative error.
 
-    .venv/bin/python benchmarks/fft_cost.py            # measure and fit (about 2 minutes)
+    .venv/bin/python benchmarks/fft_cost.py            # measure and fit (about 5 minutes)
     .venv/bin/python benchmarks/fft_cost.py --one NAME INPUT KERNEL C F B ALGORITHM
 """
 
@@ -29,10 +29,15 @@ POINTS = [
     ("fft-linear-convolution", "10x10", "3x3", 1, 1, 1, "dft"),
     ("fft-linear-convolution", "12x12", "3x3", 1, 1, 1, "dft"),
     ("fft-linear-convolution", "6x6", "3x3", 2, 2, 1, "dft"),
+    ("fft-linear-convolution", "6x6", "3x3", 3, 2, 2, "dft"),
+    ("fft-linear-convolution", "8x8", "3x3", 3, 8, 1, "dft"),
+    ("fft-linear-convolution", "16x16", "3x3", 1, 1, 1, "dft"),
+    ("fft-linear-convolution", "96", "5", 1, 1, 1, "dft"),
     ("fft-linear-convolution", "32", "5", 1, 1, 1, "radix-2"),
     ("fft-linear-convolution", "64", "3", 1, 1, 1, "radix-2"),
     ("fft-linear-convolution", "6x6", "3x3", 1, 1, 1, "radix-2"),
     ("fft-linear-convolution", "8x8", "3x3", 1, 1, 1, "radix-2"),
+    ("fft-linear-convolution", "6x6", "3x3", 4, 4, 2, "radix-2"),
     ("fft-circular-convolution", "16", "3", 1, 1, 1, "dft"),
     ("fft-circular-convolution", "64", "5", 1, 1, 1, "dft"),
     ("fft-circular-convolution", "8x8", "3x3", 1, 1, 1, "dft"),

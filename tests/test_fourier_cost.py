@@ -26,11 +26,21 @@ def test_work_counts_by_hand():
     w = fft_work(LINEAR, ConvSpec((3,), (2,)))
     assert w.spectrum == 4 * 3 * 4                    # X: positions x VX x m
     assert w.multiply == CLAIMS * (4 * 3 * 2 * 4) * 4   # EP·m per claim
-    assert w.transform == 4 * (48 + CLAIMS * (4 * 2 * 4 + 4 * 3 * 2 * 4))  # n passes per axis
+    # n passes per axis, each m = 4 times the work (matrix products of 0/1 shift matrices)
+    assert w.transform == 4 * 4 * (48 + CLAIMS * (4 * 2 * 4 + 4 * 3 * 2 * 4))
     assert w.butterfly == 0
     # the reference: full convolution 4 positions x 2 taps, the correlations 2 x 2 each
     assert w.products == 2 * 4 + 2 * 2 * 2
     assert fft_work(LINEAR, ConvSpec((3,), (2,)), algorithm="radix-2").butterfly > 0
+
+
+def test_work_counts_by_hand_are_per_plane_on_many_channels():
+    # batch 2, channels 2 -> 3, 3 * 2: each entry holds one plane's I = 3 x- or K = 2 w-variables
+    w = fft_work(LINEAR, ConvSpec((3,), (2,), in_channels=2, out_channels=3, batch=2))
+    assert w.spectrum == 2 * 2 * 4 * 3 * 4                    # B·C·S·I·m, not B·C·S·(B·C·I)·m
+    assert w.multiply == CLAIMS * (2 * 3 * 2 * 4 * 3 * 2 * 4) * 4  # B·F·C·S·I·K·m, times m
+    assert w.sparse == CLAIMS * 2 * 3 * 2 * 4 * 3 * 2
+    assert w.products == 2 * 3 * 2 * (2 * 4 + 2 * 2 * 2)
 
 
 def test_work_grows_with_every_dimension():
@@ -46,7 +56,9 @@ def test_work_grows_with_every_dimension():
         estimate_fft(LINEAR, base, size=(8, 8)).seconds
 
 
-@pytest.mark.parametrize("spec", [ConvSpec((32,), (5,)), ConvSpec((6, 6), (3, 3))],
+@pytest.mark.parametrize("spec", [ConvSpec((32,), (5,)), ConvSpec((6, 6), (3, 3)),
+                                  ConvSpec((6, 6), (3, 3), in_channels=3, out_channels=2,
+                                           batch=2)],
                          ids=lambda s: s.describe())
 def test_estimate_against_a_measurement(spec):
     """Memory (deterministic) within 3x of tracemalloc's peak; time within 10x of the wall time

@@ -1,32 +1,37 @@
 """The cost model of :func:`~symconv.fourier.theorems.prove_fft`: time and peak memory from the
 transform sizes, before any work, so that an oversized layer is refused up front.
 
-The exact FFT proof holds dense arrays of Q(ζ_m) coefficients, one per (position, x-variable,
-w-variable, power of ζ), with ``m = lcm(N)`` of the transform lengths ``N``.  With batch ``B``,
-channels ``C -> F``, ``S = prod(N)``, ``VX = B·C·prod(input)`` and ``VW = F·C·prod(kernel)``:
+The exact FFT proof holds arrays of Q(ζ_m) coefficients, one per (position, x-variable,
+w-variable, power of ζ), sparse over the (batch, channel) planes: an entry of the input's
+spectrum holds its own plane's variables only, a product ``X[n, c]·W[f, c]`` that pair of planes
+(``m = lcm(N)`` of the transform lengths ``N``).  With batch ``B``, channels ``C -> F``,
+``S = prod(N)``, ``I = prod(input)`` and ``K = prod(kernel)`` variables per plane:
 
-* the input's spectrum has ``EX = B·C·S·VX·m`` entries (held for the whole proof);
-* each of the three claims multiplies it by the kernel's spectrum, ``EP = B·F·C·S·VX·VW·m``
-  entries, each a cyclic convolution of ``m`` coefficients (``EP·m`` multiply-adds, as
-  ``m×m`` circulant blocks), in chunks of w-variables, and transforms back
-  ``EY = B·F·S·VX·VW·m`` entries;
-* a transform along an axis of length n makes ``n`` passes over its array (the DFT by its
-  matrix) or ``log2 n`` (radix-2);
+* the input's spectrum has ``EX = B·C·S·I·m`` entries (held for the whole proof);
+* each of the three claims multiplies it by the kernel's spectrum (``EW = F·C·S·K·m``),
+  ``EP = B·F·C·S·I·K·m`` entries, each a cyclic convolution of ``m`` coefficients (``EP·m``
+  multiply-adds, as ``m×m`` circulant blocks), in chunks of kernel taps; the channel sum keeps
+  the ``C`` terms of each output entry apart, so the inverse transform runs on ``EY = EP``
+  entries, and the comparison sorts their ``EP/m`` coefficient vectors (``sparse``);
+* a transform along an axis of length n makes ``n`` passes over its array, each ``m`` times
+  the work for ``m <= 24`` where it runs as matrix products (the DFT by its matrix), or
+  ``log2 n`` passes (radix-2);
 * the ring-carrier reference has ``B·F·C·prod(kernel)`` products per output position of each
-  claim, read once per chunk.
+  claim, read once.
 
-The constants (:data:`FFT_TIME`, :data:`FFT_MEMORY`) are fitted to 21 layers, 1-D and 2-D, DFT
-and radix-2, linear and circular, 4 ms to 20 s, 1 MiB to 640 MiB, each in a fresh process,
-median of 3, at load ~4 on 2 cores (least squares of log ratio, non-negative):
-``benchmarks/fft_cost.py`` measures and fits.  The fit is within 0.46x-2.3x of the measured
-time and 0.74x-1.5x of the peak memory on every one of them.
+The constants (:data:`FFT_TIME`, :data:`FFT_MEMORY`) are fitted to 26 layers, 1-D and 2-D, DFT
+and radix-2, linear and circular, one to 8 channels, 20 ms to 10 s, 2 MiB to 720 MiB, each in a
+fresh process, median of 3, at load 1.2-2.4 on 2 cores shared with other work (least squares
+of log ratio, non-negative): ``benchmarks/fft_cost.py`` measures and fits.  The fit is within
+0.36x-2.7x of the measured time (above 1 s: 0.36x-1.0x) and 0.74x-1.3x of the peak memory on
+every one of them.
 
 >>> from symconv import ConvSpec
 >>> small = estimate_fft("fft-linear-convolution", ConvSpec((8,), (3,)))
 >>> small.carrier, small.seconds < 1, small.bytes < 2**30
 ('cyclotomic', True, True)
 >>> print(estimate_fft("fft-linear-convolution", ConvSpec((224, 224), (3, 3), padding=1)))
-1.4e6 products, ~253 days, ~46 TiB
+1.4e6 products, ~224 days, ~30 TiB
 """
 
 from __future__ import annotations
@@ -37,16 +42,18 @@ from typing import Any
 
 from ..errors import SpecError
 from ..spec import ConvSpec
+from .transforms import MATMUL_ORDER
 
 __all__ = ["FFTWork", "fft_work", "estimate_fft", "FFT_TIME", "FFT_MEMORY"]
 
 #: Seconds per unit of each time term of :class:`FFTWork` (``fixed``: once).  Terms the fit set
 #: to (almost) zero are kept at 0 so that the model's shape stays visible.
-FFT_TIME = {"fixed": 1e-3, "transform": 2.3e-9, "butterfly": 1.6e-8, "multiply": 1.8e-10,
-            "wide": 4.5e-12, "circulant": 0.0, "steps": 0.0, "reference": 7.3e-5}
+FFT_TIME = {"fixed": 0.049, "transform": 2.8e-11, "butterfly": 0.0, "multiply": 0.0,
+            "wide": 1.7e-11, "circulant": 0.0, "steps": 0.0, "reference": 7.9e-6,
+            "sparse": 6e-7}
 #: Bytes per unit of each memory term (``fixed``: once), above the imported library.
-FFT_MEMORY = {"fixed": 5e5, "spectrum": 37.0, "chunk": 24.0, "chunk_circulant": 0.0,
-              "products": 2000.0}
+FFT_MEMORY = {"fixed": 2.6e6, "spectrum": 0.0, "chunk": 28.0, "chunk_circulant": 0.0,
+              "products": 770.0}
 
 #: As in :mod:`~symconv.fourier.theorems`: entries of one chunk of the product.
 CHUNK_ENTRIES = 20_000_000
@@ -59,16 +66,17 @@ class FFTWork:
     """The counts the cost model weighs (see the module docstring)."""
 
     products: int        #: products x_j·w_i of the reference, over the three claims
-    transform: int       #: entry-passes of every DFT / inverse DFT by its matrix
+    transform: int       #: entry-passes of every DFT / inverse DFT, times min(m, 24)
     butterfly: int       #: entry-passes of every radix-2 FFT / inverse FFT
     multiply: int        #: multiply-adds of the pointwise products (cyclic convolutions)
     wide: int            #: multiply-adds times m (BLAS slows down as the m×m blocks grow)
     circulant: int       #: entries of the circulant matrices the products build
     steps: int           #: Python-level steps of the transforms
-    reference: int       #: reference products read, summed over chunks
+    reference: int       #: reference products read
     spectrum: int        #: entries of the input's spectrum (held throughout)
     chunk: int           #: entries of the largest chunk's product arrays
     chunk_circulant: int  #: entries of the largest chunk's circulant matrices
+    sparse: int = 0      #: coefficient vectors the comparison sorts, over the three claims
 
     def seconds(self) -> float:
         """Predicted wall time: :data:`FFT_TIME` weighs the counts."""
@@ -99,11 +107,12 @@ def _sizes(name: str, spec: ConvSpec, size: Any, algorithm: str) -> tuple[int, .
 
 
 def _passes(n: int, algorithm: str) -> tuple[int, int]:
-    """(entry-passes over the array, Python steps) of one transform along an axis of length n."""
+    """(entry-passes over the array, Python steps) of one transform along an axis of length n
+    (the DFT by its matrix: one matrix product, n multiply-adds per entry and power of ζ)."""
     if algorithm == "radix-2":
         levels = max(1, (n - 1).bit_length())
         return levels, 6 * n
-    return n, n * n
+    return n, 1
 
 
 def fft_work(name: str, spec: ConvSpec, *, size: Any = None, algorithm: str = "dft") -> FFTWork:
@@ -117,34 +126,34 @@ def fft_work(name: str, spec: ConvSpec, *, size: Any = None, algorithm: str = "d
     b, c, f = spec.batch, spec.in_channels, spec.out_channels
     m = math.lcm(*sizes)
     s = math.prod(sizes)
-    vx = b * c * math.prod(spec.input_size)
-    vw = f * c * math.prod(spec.kernel_size)
+    vx, vw = math.prod(spec.input_size), math.prod(spec.kernel_size)  # per plane
     ex, ep = b * c * s * vx * m, b * f * c * s * vx * vw * m
-    ey, ew = b * f * s * vx * vw * m, f * c * s * vw * m
+    ey, ew = ep, f * c * s * vw * m  # the channel sum keeps its C terms apart
     passes = [_passes(n, algorithm) for n in sizes]
     radix2 = algorithm == "radix-2"
     per_entry = sum(p for p, _ in passes)
     per_axis_steps = sum(q for _, q in passes)
     per = max(1, min(vw, CHUNK_ENTRIES // max(1, b * f * c * s * vx * m)))
     chunks = -(-vw // per)
-    kernel = math.prod(spec.kernel_size)
     full = tuple(p + k - 1 for p, k in zip(spec.padded_size, spec.kernel_size))
     out = math.prod(spec.output_size)
     first = math.prod(full) if name == "fft-linear-convolution" else out
-    products = b * f * c * kernel * (first + (CLAIMS - 1) * out)
+    products = b * f * c * vw * (first + (CLAIMS - 1) * out)
     p_chunk = b * f * c * s
+    passed = per_entry * (ex + CLAIMS * (ew + ey))
     return FFTWork(
         products=products,
-        transform=0 if radix2 else per_entry * (ex + CLAIMS * (ew + ey)),
-        butterfly=per_entry * (ex + CLAIMS * (ew + ey)) if radix2 else 0,
+        transform=0 if radix2 else passed * min(m, MATMUL_ORDER),
+        butterfly=passed if radix2 else 0,
         multiply=CLAIMS * ep * m,
         wide=CLAIMS * ep * m * m,
         circulant=CLAIMS * p_chunk * vw * m * m,
         steps=per_axis_steps * (1 + 2 * CLAIMS * chunks),
-        reference=products * chunks,
+        reference=products,
         spectrum=ex,
-        chunk=p_chunk * per * m * vx + b * f * s * vx * per * m,
+        chunk=2 * p_chunk * per * m * vx,
         chunk_circulant=p_chunk * per * m * m,
+        sparse=CLAIMS * ep // m,
     )
 
 
