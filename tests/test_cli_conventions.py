@@ -102,7 +102,7 @@ def test_prove_all_sizes_json(capsys):
     assert sorted(doc["instance_only"]) == ["fft-circular-convolution", "fft-linear-convolution",
                                            "winograd-equals-correlation"]
     ranks = {(p["theorem"], p["rank"]) for p in doc["proofs"]}
-    assert ("output-size", 3) in ranks and len(ranks) == 24
+    assert ("output-size", 3) in ranks and len(ranks) == 39
     assert all(p["layer"] == {"rank": p["rank"], "sizes": "symbolic"} for p in doc["proofs"])
     assert all(p["products"] is None and p["verdict"] == "PROVED" for p in doc["proofs"])
     code, doc, _ = run_json(capsys, "prove", "elementwise-equals-dot", "--all-sizes", "--json")

@@ -47,6 +47,8 @@ K, N, R = sympy.symbols("K N R", integer=True, positive=True)
 ZEROS = conv_specs(max_size=4, max_kernel=3, max_channels=4, max_batch=2, max_stride=2,
                    padding_modes=("zeros",))
 ANY = conv_specs(max_size=4, max_kernel=3, max_channels=4, max_batch=2, max_stride=2)
+SMALL_ZEROS = conv_specs(max_size=4, max_kernel=3, max_channels=2, max_batch=2, max_stride=2,
+                         padding_modes=("zeros",))
 
 
 # --- the proofs ---------------------------------------------------------------------------
@@ -82,7 +84,7 @@ def _tensors(spec):
 
 
 @settings(max_examples=30, deadline=None)
-@given(ZEROS)
+@given(SMALL_ZEROS)  # six descriptions, some of degree 3: kept small (127 s on ZEROS)
 def test_zero_padded_descriptions_equal_the_code(spec):
     sz = Sizes.make(spec.rank)
     x, w, t = _tensors(spec)
