@@ -34,6 +34,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .costs import (
+    BACKWARD_VERIFY,
+    COSTS,
+    DERIVE_ENTRY_COPIES,
+    DERIVE_INSTANCE_LIMIT,
+    DERIVE_VECTOR,
+    GENERAL_PROOF_SECONDS,
+    WORK,
+)
 from .errors import ResourceError, SymconvError
 from .spec import ConvSpec
 
@@ -43,83 +52,6 @@ __all__ = ["Estimate", "estimate", "guard", "limits", "limited", "parse_seconds"
 WORKS = ("prove", "derive", "verify", "convert")
 GiB = 2 ** 30
 
-
-@dataclass(frozen=True)
-class Cost:
-    """What one carrier costs: per product of one two-formulation proof (``dot-equals-im2col``,
-    both sides built and compared), and per entry of the input and weight tensors."""
-
-    seconds_per_product: float
-    bytes_per_product: float
-    seconds_per_entry: float
-    bytes_per_entry: float
-    chunk_products: int | None = None  #: peak memory holds at most this many products at once
-
-
-#: The cost model's carriers.  ``ring`` (Polynomial) and ``sympy``: measured on the 2-core
-#: development machine (ring: 4.5-5.6 us and 190-230 B per product on 32x32..64x64 layers; sympy:
-#: 330-460 us, ~2 kB).  ``vector``: measured on the ResNet-50 3x3 layer (113M products,
-#: dot-equals-im2col: 2-5 s by load, one process): 4.5e-8 s and ~60 B per product of a chunk, two
-#: worker processes with chunks of 8M products each, so the peak holds ~16M products.
-#: ``numeric`` (verify's random trials, convert's check): seconds per product per trial, and
-#: bytes per im2col matrix entry (float64 copies), per entry of x, w and the output (float64 and
-#: int64 copies).
-COSTS: dict[str, Cost] = {
-    "ring": Cost(5.0e-6, 215.0, 5.0e-6, 400.0),
-    "sympy": Cost(4.5e-4, 2000.0, 6.5e-6, 270.0),
-    "vector": Cost(4.5e-8, 60.0, 2e-8, 16.0, chunk_products=16_000_000),
-    "numeric": Cost(3.5e-9, 24.0, 1e-8, 64.0),
-}
-
-#: Work per theorem as multiples of one ``dot-equals-im2col`` proof: ``(time, memory)``,
-#: measured on the ring carrier.  ``derive`` builds the whole output by symbolic execution and
-#: evaluates every printed matrix product entry by entry; ``verify`` (exact) runs the function
-#: and the spec on symbols, then the numeric cross-check.
-WORK: dict[str, dict[str, tuple[float, float]]] = {
-    "prove": {
-        "definition-equals-elementwise": (1.7, 2.2),
-        "elementwise-equals-dot": (1.25, 1.9),
-        "dot-equals-im2col": (1.0, 1.0),
-        "dot-equals-im2col-batch-fastest": (1.05, 1.0),
-        "all-formulations-agree": (3.8, 3.6),
-        "convolution-is-flipped-correlation": (1.5, 1.05),
-        "flip-is-involution": (0.0, 0.0),
-        "output-size": (0.0, 0.0),
-        # ring carrier (degree-3 sides), 20x20 4->4 3x3 layer, against dot-equals-im2col
-        "transposed-is-adjoint": (2.6, 2.9),
-        "transposed-is-zero-insertion": (1.6, 1.15),
-        "col2im-is-adjoint-of-im2col": (0.8, 1.3),
-        "input-gradient-is-transposed-convolution": (3.1, 2.7),
-        "weight-gradient-is-correlation": (3.1, 2.8),
-    },
-    "derive": {
-        "definition-equals-elementwise": (3.1, 2.75),
-        "elementwise-equals-dot": (2.9, 2.75),
-        "dot-equals-im2col": (5.0, 2.8),
-        "dot-equals-im2col-batch-fastest": (5.2, 2.8),
-        "all-formulations-agree": (5.2, 2.8),
-        "convolution-is-flipped-correlation": (11.0, 3.25),
-        "flip-is-involution": (0.0, 0.0),
-        "output-size": (0.0, 0.0),
-        # the backward pages (symconv.latex.backward): always the ring carrier (degree 3);
-        # the maximum over 2.3k, 7k and 17k products
-        "transposed-is-adjoint": (21.0, 1.0),
-        "transposed-is-zero-insertion": (31.0, 3.0),
-        "col2im-is-adjoint-of-im2col": (22.0, 9.0),
-        "input-gradient-is-transposed-convolution": (26.0, 2.0),
-        "weight-gradient-is-correlation": (27.0, 2.0),
-    },
-    "verify": {"exact": (2.0, 1.8)},
-}
-
-#: A derivation on the vector carrier: seconds and bytes per product, fixed bytes (sympy, startup).
-DERIVE_VECTOR = (4.5e-7, 55.0, 80 * 2 ** 20)
-#: Tensor entries a derivation builds per input/weight entry (engine, display and padded copies).
-DERIVE_ENTRY_COPIES = 3
-#: Above this many products a derivation proves the theorem for every size (symconv.latex).
-DERIVE_INSTANCE_LIMIT = 20_000
-#: Seconds of the every-size proof a large derivation cites.
-GENERAL_PROOF_SECONDS = 1.0
 
 DEFAULT_MAX_SECONDS = 900.0
 UNLIMITED_BYTES = 2 ** 63
@@ -209,13 +141,14 @@ def _theorems(work: str, theorem: str | None) -> list[str]:
 
 def estimate(spec: ConvSpec, work: str = "prove", *, theorem: str | None = None,
              backend: str = "auto", method: str = "auto",
-             max_symbolic_products: int = 200_000, trials: int = 8, **fft: Any) -> Estimate:
+             max_symbolic_products: int = 200_000, trials: int = 8, kind: str = "correlation",
+             **fft: Any) -> Estimate:
     """Predict products, wall time and peak memory of ``work`` on ``spec`` (arithmetic only).
 
     ``work`` is ``prove``, ``derive``, ``verify`` or ``convert``; ``theorem`` the theorem of
     prove (None: every theorem, one after another) or derive (a theorem or ``'example'``);
     ``backend`` the carrier of prove (``auto``, ``vector``, ``ring``, ``sympy``); ``method``,
-    ``max_symbolic_products`` and ``trials`` as :func:`symconv.verify` takes them; ``fft``
+    ``max_symbolic_products``, ``trials`` and ``kind`` as :func:`symconv.verify` takes them; ``fft``
     (``size``, ``algorithm``) for the FFT theorems (:mod:`symconv.fourier.cost`).
 
     >>> from symconv import ConvSpec
@@ -248,8 +181,10 @@ def estimate(spec: ConvSpec, work: str = "prove", *, theorem: str | None = None,
             # exact may fall back to polynomial entries); measured on ResNet-50's 3x3 layer,
             # 113M products: 16 s and 0.63 GB in chunks of 4M products
             held = min(products, 1 << 22)
-            return Estimate(products, products * 1.5e-7 + numeric.seconds,
-                            int(held * 150 + entries * 64 + numeric.bytes), "vector")
+            t, m = BACKWARD_VERIFY if kind in ("input-gradient", "weight-gradient",
+                                               "transposed") else (1.0, 1.0)
+            return Estimate(products, products * 1.5e-7 * t + numeric.seconds,
+                            int(held * 150 * m + entries * 64 + numeric.bytes), "vector")
         c, (t, m) = COSTS["ring"], WORK["verify"]["exact"]
         return Estimate(products, products * c.seconds_per_product * t + entries *
                         c.seconds_per_entry + numeric.seconds,

@@ -206,7 +206,8 @@ def _run(args: argparse.Namespace) -> int:
     fn = load_function(args.target)
     spec = _spec(args, fn)
     est = guard(spec, "verify", method=args.method, trials=args.trials,
-                max_symbolic_products=args.max_symbolic_products)  # before any call
+                max_symbolic_products=args.max_symbolic_products,
+                kind=str(args.kind))  # before any call
     progress = Progress(enabled=False if args.quiet else None)
     if est.seconds < LONG_VERIFY_SECONDS:
         progress = QUIET
