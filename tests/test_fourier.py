@@ -589,3 +589,14 @@ def test_both_transform_paths_prove_and_refuse_the_same(monkeypatch, order):
     e = np.random.default_rng(1).integers(0, 7, (6, 7))
     want = sum(np.roll(a[f], int(e[:, f][0]), axis=-1) for f in range(7))
     assert np.array_equal(transforms_module.shift_sum(a, e, 10**4)[0], want)
+
+
+@pytest.mark.parametrize("safe", [2**62, 2])  # int64, and exact Python ints
+def test_terms_of_one_product_are_summed_and_cancel(monkeypatch, safe):
+    monkeypatch.setattr(carrier_module, "INT64_SAFE", safe)
+    x = Forms.variables((2,), "x", order=2, blocks=1)  # x0, x1 in blocks 0 and 1
+    y = (x[0:1] + x[1:2]) + x[0:1]  # three terms, two of them in block 0
+    assert y.labels.shape == (1, 3, 2) and _polys(y, ["a", "b"]) == ["2·a + b"]
+    z = (x[0:1] + x[1:2]) + x[0:1] * -1  # the terms of a cancel: only b is left
+    keys, values = z.sparse()
+    assert keys.tolist() == [1] and values.tolist() == [[1]]
