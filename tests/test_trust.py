@@ -9,7 +9,8 @@ from tests import trust
 
 def test_the_table_names_every_mechanism():
     assert [m for m, _, _ in trust.table()] == [
-        "engine", "vector carrier", "every size", "verify, exact", "verify, randomized"]
+        "engine", "vector carrier", "every size", "FFT theorems", "verify, exact",
+        "verify, randomized"]
 
 
 @pytest.mark.parametrize(("mechanism", "cell", "stated"), trust.table())
