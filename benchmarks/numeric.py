@@ -90,7 +90,7 @@ def timed(repeats: int, fn, *args, pause: float = 0.0, **kwargs) -> float:
 def resnet_table(batches: tuple[int, ...], per_method: bool) -> list[float]:
     rng = np.random.default_rng(0)
     cols = "".join(f"{m:>9}" for m in METHODS) if per_method else ""
-    print(f"{'layer':<17}{'N':>3}{'auto':>8}{cols}{'symconv':>10}{'torch':>9}{'ratio':>7}")
+    print(f"{'layer':<17}{'N':>3}{'auto':>9}{cols}{'symconv':>10}{'torch':>9}{'ratio':>7}")
     ratios = []
     for name, size, c, f, k, s, p in RESNET50:
         for n in batches:
@@ -109,7 +109,7 @@ def resnet_table(batches: tuple[int, ...], per_method: bool) -> list[float]:
                     t = timed(max(1, ARGS.repeats // 2), numeric.conv, x, w, spec, m)
                     extra += f"{t * 1e3:>7.1f}ms"
             ratios.append(t_auto / t_torch)
-            print(f"{name:<17}{n:>3}{numeric.choose_method(spec).value:>8}{extra}"
+            print(f"{name:<17}{n:>3}{numeric.choose_method(spec).value:>9}{extra}"
                   f"{t_auto * 1e3:>8.1f}ms{t_torch * 1e3:>7.1f}ms{ratios[-1]:>7.2f}", flush=True)
     return ratios
 
