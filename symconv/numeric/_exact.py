@@ -28,7 +28,8 @@ def _channel_norms(a: np.ndarray) -> np.ndarray:
 
 def error_bound(x: np.ndarray, w: np.ndarray, spec: ConvSpec, dtype: object = None, *,
                 transposed: bool = False) -> float:
-    """A bound on the rounding error of any output entry of a float convolution path.
+    """A bound on the rounding error of any output entry of a float convolution path (direct,
+    im2col, FFT; not ``'winograd'``, whose transforms amplify rounding: see ``conv``).
 
     With ``eps`` the unit roundoff of ``dtype`` (default: the inputs' float dtype), ``r`` the
     reduction length (products per output), ``L`` the largest padded length of an axis, and
