@@ -159,10 +159,14 @@ def test_derive_time_estimate_within_a_factor_3_of_a_measured_derivation():
 
     spec = ConvSpec((12, 12), (3, 3), in_channels=2, out_channels=4)  # 7200 products
     predicted = estimate(spec, "derive", theorem="elementwise-equals-dot").seconds
-    start = time.perf_counter()
-    derive("elementwise-equals-dot", spec)
-    measured = time.perf_counter() - start
-    assert _within_3(predicted, measured), (predicted, measured)
+    derive("elementwise-equals-dot", ConvSpec((5, 5), (3, 3)))  # warm: imports, printer caches
+    times = []
+    for _ in range(3):  # the best of three: late in a full suite one run can take 4x (GC, load)
+        start = time.perf_counter()
+        derive("elementwise-equals-dot", spec)
+        times.append(time.perf_counter() - start)
+    measured = min(times)
+    assert _within_3(predicted, measured), (predicted, times)
 
 
 # ---- guard ----
