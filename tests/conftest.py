@@ -52,3 +52,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> objec
 def pytest_make_collect_report(collector: pytest.Collector) -> object:
     outcome = yield
     _fail_torch_skip(outcome.get_result())
+
+
+@pytest.fixture(scope="module")
+def tex():
+    """``symconv.latex.compile.pdflatex``; without pdflatex a skip with the reason (in CI a
+    failure: a skipped TeX test would hide a page that does not compile)."""
+    from symconv.latex.compile import have_pdflatex, pdflatex
+
+    if not have_pdflatex():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true but pdflatex is missing: install texlive-latex-base "
+                        "texlive-latex-recommended texlive-pictures")
+        pytest.skip("pdflatex not installed (Debian: texlive-latex-base "
+                    "texlive-latex-recommended texlive-pictures)")
+    return pdflatex

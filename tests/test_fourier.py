@@ -326,18 +326,6 @@ def test_public_api():
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-@pytest.fixture(scope="module")
-def tex():
-    from symconv.latex.compile import have_pdflatex, pdflatex
-
-    if not have_pdflatex():
-        if IN_CI:
-            pytest.fail("CI=true but pdflatex is missing: install texlive-latex-base "
-                        "texlive-latex-recommended texlive-pictures")
-        pytest.skip("pdflatex not installed (Debian: texlive-latex-base "
-                    "texlive-latex-recommended texlive-pictures)")
-    return pdflatex
-
 
 def test_page_shows_powers_product_inverse_and_result():
     from symconv.latex.fourier import fft_page

@@ -16,14 +16,11 @@ from symconv import ConvSpec, SymconvError, derive
 from symconv.latex import DerivationError, Names, Step
 from symconv.latex.backward import BACKWARD
 from symconv.latex.backward_layer import backward_tensors
-from symconv.latex.compile import have_pdflatex, pdflatex
 from symconv.latex.derivation import names_used
 from symconv.latex.display import Iverson, Times, tensor
 from symconv.latex.layer import Layer, view
 from symconv.latex.matrix_figures import nonzero
 from symconv.strategies import conv_specs
-
-from .test_latex_compile import IN_CI
 
 NAMES = sorted(BACKWARD)
 SPECS = [None, ConvSpec((5,), (3,), stride=2), ConvSpec((9,), (3,), stride=2, padding=1),
@@ -248,16 +245,6 @@ def test_every_backward_tensor_and_letter_is_defined(name, spec):
 
 
 # ---- compile ----
-
-@pytest.fixture(scope="module")
-def tex():
-    if not have_pdflatex():
-        if IN_CI:
-            pytest.fail("CI=true but pdflatex is missing: install texlive-latex-base "
-                        "texlive-latex-recommended texlive-pictures")
-        pytest.skip("pdflatex not installed (Debian: texlive-latex-base "
-                    "texlive-latex-recommended texlive-pictures)")
-    return pdflatex
 
 
 @pytest.mark.parametrize("spec", [ConvSpec((5,), (3,), stride=2), SPECS[3], SPECS[5], SPECS[7]],

@@ -14,27 +14,15 @@ from symconv import ConvSpec, derive
 from symconv.cli import main
 from symconv.latex.compile import (
     CompileError,
-    have_pdflatex,
     have_pdftoppm,
     log_problems,
     pdf_to_png,
-    pdflatex,
 )
 from symconv.latex.recipes import derivations
 from tests.latex_names import layer_derivations
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-
-@pytest.fixture(scope="module")
-def tex():
-    if not have_pdflatex():
-        if IN_CI:
-            pytest.fail("CI=true but pdflatex is missing: install texlive-latex-base "
-                        "texlive-latex-recommended texlive-pictures")
-        pytest.skip("pdflatex not installed (Debian: texlive-latex-base "
-                    "texlive-latex-recommended texlive-pictures)")
-    return pdflatex
 
 
 def _clean(compiled):

@@ -17,7 +17,6 @@ from symconv.latex.recipes import derivations
 from symconv.strategies import conv_specs
 from symconv.winograd import winograd_transforms
 from tests.cli_runner import run_cli
-from tests.test_latex_compile import tex  # noqa: F401  (the pdflatex fixture, CI-aware)
 
 NEW = ("winograd-equals-correlation", "fft-circular-convolution")
 
@@ -220,12 +219,12 @@ def test_circular_page_refuses_a_wrong_inverse_transform(monkeypatch):
     ("winograd-equals-correlation", ConvSpec((6, 6), (3, 3))),
     ("winograd-equals-correlation", ConvSpec((3, 4), (2, 3), in_channels=2, padding=1)),
 ], ids=lambda v: v if isinstance(v, str) else v.describe() if v else "default")
-def test_pages_compile_cleanly(tex, name, spec):  # noqa: F811
+def test_pages_compile_cleanly(tex, name, spec):
     compiled = tex(fast_page(name, spec).document())
     assert compiled.pdf.startswith(b"%PDF") and compiled.problems == [], compiled.problems
 
 
-def test_long_names_compile(tex):  # noqa: F811
+def test_long_names_compile(tex):
     names = "inputsignalabcdefgh,kernelweightsabc,outputmapabcdefg"
     for name, spec in [*((name, None) for name in NEW),
                        ("winograd-equals-correlation", ConvSpec((4, 4), (3, 3), in_channels=2))]:

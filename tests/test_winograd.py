@@ -3,7 +3,6 @@ proofs (and the attacks they must refuse), the tiled whole-image algorithm and i
 
 from __future__ import annotations
 
-import os
 from fractions import Fraction
 
 import numpy as np
@@ -13,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symconv import ConvSpec, Proof, SpecError, SymconvError, correlate, prove
-from symconv.latex.compile import have_pdflatex, pdflatex
 from symconv.latex.derivation import DerivationError
 from symconv.latex.winograd import winograd_page
 from symconv.strategies import conv_specs
@@ -314,16 +312,6 @@ def _scipy_free_correlate2d(a, k):
 
 
 # ---- the derivation page and `symconv derive winograd` ----
-
-@pytest.fixture(scope="module")
-def tex():
-    if not have_pdflatex():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true but pdflatex is missing: install texlive-latex-base "
-                        "texlive-latex-recommended texlive-pictures")
-        pytest.skip("pdflatex not installed (Debian: texlive-latex-base "
-                    "texlive-latex-recommended texlive-pictures)")
-    return pdflatex
 
 
 def test_page_prints_the_published_f23_steps():
