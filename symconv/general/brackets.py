@@ -35,7 +35,7 @@ from typing import Any
 import sympy
 
 from .bounds import BoundError, affine_range, provably_nonnegative
-from .rules import Rewrite, RuleError, _integer_quotient, _positive_monomial
+from .rules import Rewrite, RuleError, _positive_monomial, _quotient_remainder
 from .subst import rename_bound
 from .terms import BRACKET, Access, Derivative, Sum, View, bracket, floor_atoms, render
 
@@ -125,13 +125,7 @@ def split_bracket(term: Sum, position: int, radix: Any,
     e = _equation(f)
     if floor_atoms(e):
         raise RuleError(f"split_bracket: simplify the floor/mod in {f} first")
-    q = r = sympy.Integer(0)
-    for t in sympy.Add.make_args(e):
-        part = _integer_quotient(t, radix)
-        if part is None:
-            r += t
-        else:
-            q += part
+    q, r = _quotient_remainder(e, radix)
     if q == 0 or r == 0 or not _integer_polynomial(q) or not _integer_polynomial(r):
         raise RuleError(f"split_bracket: {f} has no part {render(radix)}·q + r to split")
     try:

@@ -206,6 +206,19 @@ def _integer_quotient(term: sympy.Expr, m: sympy.Expr) -> sympy.Expr | None:
     return t
 
 
+def _quotient_remainder(a: sympy.Expr, m: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+    """``(q, r)`` with ``a = q·m + r``: ``q`` collects the terms of ``a`` that are integer
+    multiples of ``m`` (divided by it), ``r`` the rest."""
+    q = r = sympy.Integer(0)
+    for t in sympy.Add.make_args(a):
+        part = _integer_quotient(t, m)
+        if part is None:
+            r += t
+        else:
+            q += part
+    return q, r
+
+
 def floor_mod(atom: sympy.Expr, box: Mapping[sympy.Symbol, Any]) -> tuple[
         sympy.Expr, str, tuple[str, ...]]:
     """Evaluate ``⌊a/m⌋`` or ``a mod m`` by writing ``a = q·m + r`` with ``0 <= r <= m-1``.
@@ -221,13 +234,7 @@ def floor_mod(atom: sympy.Expr, box: Mapping[sympy.Symbol, Any]) -> tuple[
     if not _positive_monomial(m):
         raise RuleError(f"floor_mod: the divisor {render(m)} is not a product of positive size "
                         "symbols")
-    q = r = sympy.Integer(0)
-    for t in sympy.Add.make_args(a):
-        part = _integer_quotient(t, m)
-        if part is None:
-            r += t
-        else:
-            q += part
+    q, r = _quotient_remainder(a, m)
     if sympy.expand(a - q * m - r) != 0:  # pragma: no cover - guards the decomposition
         raise RuleError(f"floor_mod: decomposition of {render(a)} failed")
     try:
