@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Cost", "COSTS", "WORK", "BACKWARD_VERIFY", "DERIVE_VECTOR", "DERIVE_ENTRY_COPIES",
-           "DERIVE_INSTANCE_LIMIT", "GENERAL_PROOF_SECONDS"]
+__all__ = ["Cost", "COSTS", "WORK", "BACKWARD_VERIFY", "DERIVE_VECTOR", "DERIVE_RING_ONLY",
+           "DERIVE_ENTRY_COPIES", "DERIVE_INSTANCE_LIMIT", "GENERAL_PROOF_SECONDS"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,11 @@ WORK: dict[str, dict[str, tuple[float, float]]] = {
     "verify": {"exact": (2.0, 1.8)},
 }
 
+#: Derivations that stay on the ring carrier at every size (the backward pages: degree 3).
+DERIVE_RING_ONLY = frozenset(("transposed-is-adjoint", "transposed-is-zero-insertion",
+                              "col2im-is-adjoint-of-im2col",
+                              "input-gradient-is-transposed-convolution",
+                              "weight-gradient-is-correlation"))
 #: A derivation on the vector carrier: seconds and bytes per product, fixed bytes (sympy, startup).
 DERIVE_VECTOR = (4.5e-7, 55.0, 80 * 2 ** 20)
 #: Tensor entries a derivation builds per input/weight entry (engine, display and padded copies).

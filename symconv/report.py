@@ -64,11 +64,10 @@ class Transcript:
 def transcript(name: str, specs: Iterable[tuple[str, ConvSpec]] = DEFAULT_SPECS) -> Transcript:
     """Prove theorem ``name`` on every configuration in ``specs``."""
     thm = get_theorem(name)
-    specs = list(specs)
-    skipped = tuple((label, not_applicable(thm, spec)) for label, spec in specs
-                    if not_applicable(thm, spec))
-    proofs = tuple((label, spec, prove(thm, spec)) for label, spec in specs
-                   if not not_applicable(thm, spec))
+    reasons = [(label, spec, not_applicable(thm, spec)) for label, spec in specs]
+    skipped = tuple((label, reason) for label, _, reason in reasons if reason)
+    proofs = tuple((label, spec, prove(thm, spec)) for label, spec, reason in reasons
+                   if not reason)
     sample = None
     if proofs and thm.prover is None:  # a theorem with sides on a carrier: show an entry
         spec = proofs[0][1]

@@ -39,6 +39,7 @@ from .costs import (
     COSTS,
     DERIVE_ENTRY_COPIES,
     DERIVE_INSTANCE_LIMIT,
+    DERIVE_RING_ONLY,
     DERIVE_VECTOR,
     GENERAL_PROOF_SECONDS,
     WORK,
@@ -221,10 +222,7 @@ def _derive(spec: ConvSpec, name: str, products: int, entries: int) -> Estimate:
     layers, padding modes other than zeros) or cited for every size."""
     if name == "example":  # the fixed 5x5 * 3x3 worked example
         return Estimate(products, 0.5, 64 * 2 ** 20, "ring")
-    ring_only = name in ("transposed-is-adjoint", "transposed-is-zero-insertion",
-                         "col2im-is-adjoint-of-im2col", "input-gradient-is-transposed-convolution",
-                         "weight-gradient-is-correlation")  # sides of degree 3
-    if products >= AUTO_VECTOR_PRODUCTS and not ring_only and \
+    if products >= AUTO_VECTOR_PRODUCTS and name not in DERIVE_RING_ONLY and \
             importlib.util.find_spec("symconv.vector"):
         # symconv.latex builds large layers on the vector carrier: measured 0.2-0.4 us and
         # ~50 B per product (32x32 C=3 F=16 5x5: 1.5 s, 120 MB; 56x56 C=64 F=64: 46 s, 5.5 GB)
