@@ -12,12 +12,15 @@ from symconv import (
     SymconvError,
     Theorem,
     correlate,
+    estimate,
     get_theorem,
     not_applicable,
     prove,
     theorem_names,
 )
 from tests.strategies import conv_specs, small_specs
+
+HEAVY_SECONDS = 10  # a generated layer whose proof is estimated above this is not run here
 
 REQUIRED = {"elementwise-equals-dot", "dot-equals-im2col", "convolution-is-flipped-correlation",
             "flip-is-involution", "output-size"}
@@ -54,6 +57,11 @@ def test_default_configurations(name, label, spec):
 def test_every_theorem_on_generated_specs(spec):
     for name in theorem_names():
         if not_applicable(get_theorem(name), spec):
+            continue
+        if estimate(spec, "prove", theorem=name).seconds > HEAVY_SECONDS:
+            # only the FFT proofs (m = lcm(N) coefficients per product) get this heavy on these
+            # layers; tests/test_fourier.py draws their layers, test_fourier_cost their refusals
+            assert name.startswith("fft-"), (name, estimate(spec, "prove", theorem=name))
             continue
         proof = prove(name, spec)
         assert proof, str(proof)
