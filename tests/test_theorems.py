@@ -58,10 +58,11 @@ def test_every_theorem_on_generated_specs(spec):
     for name in theorem_names():
         if not_applicable(get_theorem(name), spec):
             continue
-        if estimate(spec, "prove", theorem=name).seconds > HEAVY_SECONDS:
+        est = estimate(spec, "prove", theorem=name)
+        if est.seconds > HEAVY_SECONDS:
             # only the FFT proofs (m = lcm(N) coefficients per product) get this heavy on these
             # layers; tests/test_fourier.py draws their layers, test_fourier_cost their refusals
-            assert name.startswith("fft-"), (name, estimate(spec, "prove", theorem=name))
+            assert name.startswith("fft-"), (name, est)
             continue
         proof = prove(name, spec)
         assert proof, str(proof)
