@@ -47,7 +47,7 @@ K, N, R = sympy.symbols("K N R", integer=True, positive=True)
 ZEROS = conv_specs(max_size=4, max_kernel=3, max_channels=4, max_batch=2, max_stride=2,
                    padding_modes=("zeros",))
 # Ranks 1-2 up to 4 per side; rank 3 up to 3 with 2-tap kernels, one batch: a rank-3 draw of
-# the 2-D bounds (4x4x4 * 3x3x3, two of everything) took a minute alone in a CI suite.
+# the 2-D bounds (up to 4x4x4 * 3x3x3, two of everything) made one test take 308 s in CI.
 _RANK3 = dict(ranks=(3,), max_size=3, max_kernel=2, max_batch=1, max_stride=2)
 ANY = st.one_of(conv_specs(ranks=(1, 2), max_size=4, max_kernel=3, max_channels=4, max_batch=2,
                            max_stride=2),
